@@ -1,0 +1,8 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class CompaniesConfig(AppConfig):
+    name = "companies"
+    verbose_name = "Companies and investors"

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import ExtractYear
+from django.forms import ModelForm
+from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
+
+from funding.formatting import format_date_at_precision, format_money, format_usd
+from funding.models import ExchangeRate, FundingRound, Participation, Source
+from funding.services import round_save
+
+
+class ParticipationInline(admin.TabularInline[Participation, FundingRound]):
+    model = Participation
+    fields = ["investor", "is_lead", "amount"]
+    autocomplete_fields = ["investor"]
+    extra = 3
+
+
+class SourceInline(admin.TabularInline[Source, FundingRound]):
+    model = Source
+    fields = ["url", "title", "publisher", "published_on"]
+    extra = 1
+
+
+class YearFilter(admin.SimpleListFilter):
+    title = "year announced"
+    parameter_name = "year"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        years = (
+            FundingRound.objects.annotate(year=ExtractYear("announced_on"))
+            .order_by("-year")
+            .values_list("year", flat=True)
+            .distinct()
+        )
+        return [(str(y), str(y)) for y in years]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(announced_on__year=int(value))
+        return queryset
+
+
+@admin.register(FundingRound)
+class FundingRoundAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
+    """A round, its investors and its sources, entered in one form.
+
+    Changelist: 3 queries whatever the page size (count, page with company,
+    lead investors of the page) plus the filter sidebar's lookups.
+    """
+
+    list_display = [
+        "company",
+        "stage",
+        "announced",
+        "amount_display",
+        "amount_usd_display",
+        "post_money_usd_display",
+        "leads",
+        "status",
+    ]
+    list_filter = ["stage", YearFilter, "company__country", "currency", "status"]
+    list_select_related = ["company"]
+    search_fields = ["company__name", "company__match_keys", "participations__investor__name"]
+    date_hierarchy = "announced_on"
+    autocomplete_fields = ["company"]
+    inlines = [ParticipationInline, SourceInline]
+    list_per_page = 50
+    readonly_fields = [
+        "amount_usd",
+        "pre_money_valuation_usd",
+        "post_money_valuation_usd",
+        "usd_basis",
+        "exchange_rate",
+        "created_at",
+        "updated_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["company", "stage", ("announced_on", "announced_on_precision"), "status"]},
+        ),
+        (
+            "Money, as published",
+            {
+                "fields": [
+                    ("amount", "currency"),
+                    "post_money_valuation",
+                    "pre_money_valuation",
+                    "amount_usd_published",
+                ],
+                "description": "Leave pre-money empty to derive it from post-money and amount. "
+                "Leave the amount empty when undisclosed.",
+            },
+        ),
+        (
+            "In US dollars (computed)",
+            {
+                "fields": [
+                    "amount_usd",
+                    "post_money_valuation_usd",
+                    "pre_money_valuation_usd",
+                    "usd_basis",
+                    "exchange_rate",
+                ]
+            },
+        ),
+        (None, {"fields": ["notes", "created_at", "updated_at"]}),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[FundingRound]:
+        leads = Participation.objects.filter(is_lead=True).select_related("investor")
+        return (
+            super()
+            .get_queryset(request)
+            .prefetch_related(Prefetch("participations", queryset=leads, to_attr="lead_rows"))
+        )
+
+    def save_model(
+        self, request: HttpRequest, obj: FundingRound, form: ModelForm[FundingRound], change: bool
+    ) -> None:
+        round_save(funding_round=obj)
+
+    @admin.display(description="announced", ordering="announced_on")
+    def announced(self, obj: FundingRound) -> str:
+        return format_date_at_precision(obj.announced_on, obj.announced_on_precision)
+
+    @admin.display(description="amount", ordering="amount")
+    def amount_display(self, obj: FundingRound) -> str:
+        return format_money(obj.amount, obj.currency)
+
+    @admin.display(description="USD", ordering="amount_usd")
+    def amount_usd_display(self, obj: FundingRound) -> str:
+        return format_usd(obj.amount_usd)
+
+    @admin.display(description="post-money (USD)", ordering="post_money_valuation_usd")
+    def post_money_usd_display(self, obj: FundingRound) -> str:
+        if obj.post_money_valuation_usd is None:
+            return "—"
+        return format_usd(obj.post_money_valuation_usd)
+
+    @admin.display(description="led by")
+    def leads(self, obj: Any) -> str:
+        return ", ".join(p.investor.name for p in getattr(obj, "lead_rows", [])) or "—"
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin[ExchangeRate]):
+    list_display = ["currency", "date", "rate", "origin"]
+    list_filter = ["currency", "origin"]
+    date_hierarchy = "date"
+    search_fields = ["currency"]

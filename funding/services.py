@@ -1,0 +1,287 @@
+"""Writes for funding rounds, their participations and sources, and exchange rates.
+
+The admin, the API, the importers and the management commands all write
+through these functions: money derivation, validation and history happen the
+same way whatever the entry point.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import TypedDict, Unpack
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from companies.models import Company, Investor
+from companies.services import organization_save
+from funding.currency import ecb_rate_to_usd
+from funding.models import ExchangeRate, FundingRound, Participation, Source
+
+CENTS = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ParticipationSpec:
+    investor: Investor
+    is_lead: bool = False
+    amount: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    url: str
+    title: str = ""
+    publisher: str = ""
+    published_on: date | None = None
+
+
+class RoundFields(TypedDict, total=False):
+    company: Company
+    stage: str
+    announced_on: date
+    announced_on_precision: str
+    amount: Decimal | None
+    currency: str
+    pre_money_valuation: Decimal | None
+    post_money_valuation: Decimal | None
+    amount_usd_published: Decimal | None
+    status: str
+    notes: str
+
+
+# --- Exchange rates -------------------------------------------------------------
+
+
+def exchange_rate_on(*, currency: str, on: date) -> ExchangeRate | None:
+    """The USD rate of `currency` on `on`, or on the nearest earlier day known.
+
+    Looks in the ExchangeRate table, then in the packaged ECB history; an ECB
+    rate nearer to `on` than any stored one is stored and returned. Runs one
+    or two queries. None when no rate lies within EXCHANGE_RATE_MAX_AGE_DAYS.
+    """
+    oldest = on - timedelta(days=settings.EXCHANGE_RATE_MAX_AGE_DAYS)
+    stored = (
+        ExchangeRate.objects.filter(currency=currency, date__lte=on, date__gte=oldest)
+        .order_by("-date")
+        .first()
+    )
+    if stored is not None and stored.date == on:
+        return stored
+    ecb = ecb_rate_to_usd(currency, on)
+    if ecb is None or (stored is not None and stored.date >= ecb[0]):
+        return stored
+    ecb_date, ecb_rate = ecb
+    try:
+        with transaction.atomic():
+            rate, _ = ExchangeRate.objects.get_or_create(
+                currency=currency,
+                date=ecb_date,
+                defaults={"rate": ecb_rate, "origin": ExchangeRate.Origin.ECB},
+            )
+    except IntegrityError:  # stored concurrently by another writer
+        rate = ExchangeRate.objects.get(currency=currency, date=ecb_date)
+    return rate
+
+
+# --- Money ----------------------------------------------------------------------
+
+
+def _times(value: Decimal | None, factor: Decimal | None) -> Decimal | None:
+    if value is None or factor is None:
+        return None
+    return (value * factor).quantize(CENTS, rounding=ROUND_HALF_EVEN)
+
+
+def round_derive_money(*, funding_round: FundingRound) -> None:
+    """Fill the derived money fields of an unsaved round in place.
+
+    Pre-money from post-money and amount (or post from pre and amount), and
+    the USD figures: equal to the native ones for USD rounds, scaled from the
+    published USD amount when the source gave one, else converted with the
+    exchange rate of the announcement date (kept on the round). May run the
+    queries of `exchange_rate_on`.
+    """
+    r = funding_round
+    r.currency = (r.currency or "").strip().upper()
+    if r.amount is not None and r.post_money_valuation is not None:
+        if r.pre_money_valuation is None and r.post_money_valuation >= r.amount:
+            r.pre_money_valuation = r.post_money_valuation - r.amount
+    elif r.amount is not None and r.pre_money_valuation is not None:
+        r.post_money_valuation = r.pre_money_valuation + r.amount
+
+    r.exchange_rate = None
+    factor: Decimal | None = None
+    if not r.currency or all(
+        v is None for v in (r.amount, r.pre_money_valuation, r.post_money_valuation)
+    ):
+        r.usd_basis = FundingRound.UsdBasis.NONE
+    elif r.currency == "USD":
+        r.amount_usd_published = None
+        r.usd_basis = FundingRound.UsdBasis.SAME_CURRENCY
+        factor = Decimal(1)
+    elif r.amount_usd_published is not None and r.amount:
+        r.usd_basis = FundingRound.UsdBasis.PUBLISHED
+        factor = r.amount_usd_published / r.amount
+    else:
+        r.exchange_rate = exchange_rate_on(currency=r.currency, on=r.announced_on)
+        if r.exchange_rate is None:
+            r.usd_basis = FundingRound.UsdBasis.NONE
+        else:
+            r.usd_basis = FundingRound.UsdBasis.EXCHANGE_RATE
+            factor = r.exchange_rate.rate
+
+    r.amount_usd = _times(r.amount, factor)
+    if r.usd_basis == FundingRound.UsdBasis.PUBLISHED:
+        r.amount_usd = r.amount_usd_published
+    r.pre_money_valuation_usd = _times(r.pre_money_valuation, factor)
+    r.post_money_valuation_usd = _times(r.post_money_valuation, factor)
+
+
+# --- Rounds ---------------------------------------------------------------------
+
+
+def round_save(*, funding_round: FundingRound) -> FundingRound:
+    """Derive money fields, validate and save one round (not its investors or sources)."""
+    round_derive_money(funding_round=funding_round)
+    funding_round.full_clean()
+    funding_round.save()
+    return funding_round
+
+
+def round_set_participations(
+    *, funding_round: FundingRound, investors: Sequence[ParticipationSpec]
+) -> None:
+    """Make the round's investors exactly `investors`, keeping unchanged rows (and their history)."""
+    seen: set[int] = set()
+    for spec in investors:
+        if spec.investor.pk in seen:
+            raise ValidationError(
+                {"investors": f"{spec.investor} is listed twice; one row per investor."}
+            )
+        seen.add(spec.investor.pk)
+    existing = {p.investor_id: p for p in funding_round.participations.all()}
+    for investor_id, participation in existing.items():
+        if investor_id not in seen:
+            participation.delete()
+    for spec in investors:
+        participation = existing.get(spec.investor.pk) or Participation(
+            round=funding_round, investor=spec.investor
+        )
+        if (
+            participation.pk
+            and participation.is_lead == spec.is_lead
+            and participation.amount == spec.amount
+        ):
+            continue
+        participation.is_lead = spec.is_lead
+        participation.amount = spec.amount
+        participation.full_clean()
+        participation.save()
+
+
+def round_set_sources(*, funding_round: FundingRound, sources: Sequence[SourceSpec]) -> None:
+    """Make the round's sources exactly `sources` (matched by URL)."""
+    wanted = {spec.url: spec for spec in sources}
+    if len(wanted) != len(sources):
+        raise ValidationError({"sources": "A source URL is listed twice."})
+    existing = {s.url: s for s in funding_round.sources.all()}
+    for url, source in existing.items():
+        if url not in wanted:
+            source.delete()
+    for url, spec in wanted.items():
+        source = existing.get(url) or Source(round=funding_round, url=url)
+        if source.pk and (source.title, source.publisher, source.published_on) == (
+            spec.title,
+            spec.publisher,
+            spec.published_on,
+        ):
+            continue
+        source.title, source.publisher, source.published_on = (
+            spec.title,
+            spec.publisher,
+            spec.published_on,
+        )
+        source.full_clean()
+        source.save()
+
+
+@transaction.atomic
+def round_create(
+    *,
+    company: Company,
+    stage: str,
+    announced_on: date,
+    investors: Sequence[ParticipationSpec] = (),
+    sources: Sequence[SourceSpec] = (),
+    **fields: Unpack[RoundFields],
+) -> FundingRound:
+    """Create a round with its investors and sources in one transaction."""
+    funding_round = FundingRound(
+        company=company, stage=stage, announced_on=announced_on, **fields
+    )
+    round_save(funding_round=funding_round)
+    round_set_participations(funding_round=funding_round, investors=investors)
+    round_set_sources(funding_round=funding_round, sources=sources)
+    return funding_round
+
+
+@transaction.atomic
+def round_update(
+    *,
+    funding_round: FundingRound,
+    investors: Sequence[ParticipationSpec] | None = None,
+    sources: Sequence[SourceSpec] | None = None,
+    **fields: Unpack[RoundFields],
+) -> FundingRound:
+    """Change a round's fields; replace its investors / sources when given (None keeps them)."""
+    money_moved = "amount" in fields or "post_money_valuation" in fields
+    if money_moved and "pre_money_valuation" not in fields:
+        funding_round.pre_money_valuation = None  # derived again from the new figures
+    for field, value in fields.items():
+        setattr(funding_round, field, value)
+    round_save(funding_round=funding_round)
+    if investors is not None:
+        round_set_participations(funding_round=funding_round, investors=investors)
+    if sources is not None:
+        round_set_sources(funding_round=funding_round, sources=sources)
+    return funding_round
+
+
+# --- Investors ------------------------------------------------------------------
+
+
+@transaction.atomic
+def investor_merge(*, source: Investor, target: Investor) -> Investor:
+    """Fold `source` into `target`: its rounds, aliases and company link; then delete it.
+
+    Where both took part in the same round, one participation remains, lead if
+    either led. Each moved row is saved individually so the history shows it.
+    """
+    if source.pk == target.pk:
+        raise ValidationError("An investor cannot be merged into itself.")
+    target_rounds = {p.round_id: p for p in target.participations.all()}
+    for participation in source.participations.select_related("round"):
+        kept = target_rounds.get(participation.round_id)
+        if kept is None:
+            participation.investor = target
+            participation.full_clean()
+            participation.save()
+            continue
+        kept.is_lead = kept.is_lead or participation.is_lead
+        if kept.amount is None:
+            kept.amount = participation.amount
+        participation.delete()
+        kept.save()
+    target.aliases = [*target.aliases, source.name, *source.aliases]
+    if target.company_id is None and source.company_id is not None:
+        company = source.company
+        source.company = None
+        source.save(update_fields=["company"])
+        target.company = company
+    source.delete()
+    return organization_save(organization=target)
