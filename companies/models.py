@@ -132,3 +132,17 @@ class Investor(Organization):
                 violation_error_message="Country must be an ISO 3166-1 alpha-2 code.",
             ),
         ]
+
+    def clean(self) -> None:
+        # A company cannot invest in itself (also a database trigger, see funding 0002).
+        if (
+            self.pk is not None
+            and self.company_id is not None
+            and self.participations.filter(round__company_id=self.company_id).exists()
+        ):
+            raise ValidationError(
+                {
+                    "company": "This investor took part in a round of that company, "
+                    "and a company cannot invest in itself."
+                }
+            )

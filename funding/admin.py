@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import ExtractYear
 from django.forms import ModelForm
@@ -12,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from funding.formatting import format_date_at_precision, format_money, format_usd
 from funding.models import ExchangeRate, FundingRound, Participation, Source
 from funding.services import round_save
+from funding.tasks import rounds_reconvert_currency
 
 
 class ParticipationInline(admin.TabularInline[Participation, FundingRound]):
@@ -72,6 +74,7 @@ class FundingRoundAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     autocomplete_fields = ["company"]
     inlines = [ParticipationInline, SourceInline]
     list_per_page = 50
+    history_list_display = ["amount", "currency", "post_money_valuation", "stage", "status"]
     readonly_fields = [
         "amount_usd",
         "pre_money_valuation_usd",
@@ -152,7 +155,17 @@ class FundingRoundAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
 
 @admin.register(ExchangeRate)
 class ExchangeRateAdmin(admin.ModelAdmin[ExchangeRate]):
+    """Rates entered here are used for rounds on or after their date (see funding.services)."""
+
     list_display = ["currency", "date", "rate", "origin"]
     list_filter = ["currency", "origin"]
     date_hierarchy = "date"
     search_fields = ["currency"]
+    readonly_fields = ["created_at"]
+
+    def save_model(
+        self, request: HttpRequest, obj: ExchangeRate, form: ModelForm[ExchangeRate], change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        currency = obj.currency
+        transaction.on_commit(lambda: rounds_reconvert_currency.delay(currency))

@@ -234,6 +234,15 @@ class FundingRound(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
+        if (
+            self.pk is not None
+            and self.company_id is not None
+            and self.participations.filter(investor__company_id=self.company_id).exists()
+        ):
+            errors["company"] = (
+                "One of this round's investors is that company, and a company cannot invest "
+                "in itself."
+            )
         money_given = any(
             v is not None for v in (self.amount, self.pre_money_valuation, self.post_money_valuation)
         )

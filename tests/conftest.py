@@ -1,0 +1,51 @@
+"""Test-wide settings and fixtures.
+
+Tests that need a real server (PostgreSQL, a Redis broker) ask for the
+`postgres` or `celery_broker` fixtures: without the server they are skipped,
+unless REQUIRE_SERVICES=1 (as in CI), where a missing server fails them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.conf import settings as django_settings
+from django.db import connection
+
+# Browser tests run the live server in a thread next to Playwright's event loop.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def need_service(reason: str) -> None:
+    """Skip the test, or fail it when CI requires every service."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings: pytest.FixtureRequest) -> None:
+    # Manifest storage needs collectstatic; MD5 keeps user creation fast.
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **django_settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def postgres() -> None:
+    if connection.vendor != "postgresql":
+        need_service("this test needs PostgreSQL (set DATABASE_URL)")
+
+
+@pytest.fixture
+def celery_broker() -> Iterator[str]:
+    url = django_settings.CELERY_BROKER_URL
+    if not url:
+        need_service("this test needs a Celery broker (set CELERY_BROKER_URL)")
+    yield url
