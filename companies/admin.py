@@ -24,7 +24,7 @@ class SectorAdmin(admin.ModelAdmin[Sector]):
     prepopulated_fields = {"slug": ["name"]}
 
 
-class OrganizationAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
+class OrganizationAdmin(SimpleHistoryAdmin):
     """Saves go through the services, so slugs and matching keys stay current.
 
     `match_keys` holds the normalised name and aliases, so a search finds
@@ -35,10 +35,14 @@ class OrganizationAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
     readonly_fields = ["created_at", "updated_at"]
     list_per_page = 50
 
-    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
         organization_save(organization=obj)
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         form = super().get_form(request, obj, change=change, **kwargs)
         if "slug" in form.base_fields:
             form.base_fields["slug"].required = False
@@ -51,7 +55,7 @@ class CompanyRoundInline(admin.TabularInline[FundingRound, Company]):
 
     model = FundingRound
     fields = ["announced", "stage", "amount_display", "amount_usd_display", "status"]
-    readonly_fields = fields
+    readonly_fields = ["announced", "stage", "amount_display", "amount_usd_display", "status"]
     extra = 0
     max_num = 0
     can_delete = False
@@ -108,7 +112,7 @@ class InvestorParticipationInline(admin.TabularInline[Participation, Investor]):
     model = Participation
     fk_name = "investor"
     fields = ["round_link", "is_lead", "amount"]
-    readonly_fields = fields
+    readonly_fields = ["round_link", "is_lead", "amount"]
     extra = 0
     max_num = 0
     can_delete = False

@@ -78,7 +78,9 @@ class Company(Organization):
     founded_on = models.DateField(null=True, blank=True)
     city = models.CharField(max_length=100, blank=True, default="")
     sectors = models.ManyToManyField(Sector, blank=True, related_name="companies")
-    status = models.CharField(max_length=16, choices=CompanyStatus.choices, default=CompanyStatus.ACTIVE)
+    status = models.CharField(
+        max_length=16, choices=CompanyStatus.choices, default=CompanyStatus.ACTIVE
+    )
 
     history = HistoricalRecords(m2m_fields=[sectors])
 
@@ -106,7 +108,9 @@ class Company(Organization):
 class Investor(Organization):
     Kind = InvestorKind
 
-    kind = models.CharField(max_length=20, choices=InvestorKind.choices, default=InvestorKind.VENTURE_CAPITAL)
+    kind = models.CharField(
+        max_length=20, choices=InvestorKind.choices, default=InvestorKind.VENTURE_CAPITAL
+    )
     company = models.OneToOneField(
         Company,
         null=True,

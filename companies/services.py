@@ -17,7 +17,9 @@ from companies.models import Company, Investor, Organization, Sector
 from companies.names import base_slug, encode_keys, match_key, match_keys
 
 
-def unique_slug[M: models.Model](model: type[M], name: str, *, exclude_pk: int | None = None) -> str:
+def unique_slug[M: models.Model](
+    model: type[M], name: str, *, exclude_pk: int | None = None
+) -> str:
     """`slugify(name)`, with "-2", "-3"… on a clash. Runs one query."""
     base = base_slug(name)[:200]
     taken = set(
@@ -37,8 +39,8 @@ def _clean_aliases(name: str, aliases: Iterable[str]) -> list[str]:
     """Trimmed aliases without blanks, repeats, or the name itself."""
     seen = {match_key(name)}
     kept: list[str] = []
-    for alias in aliases:
-        alias = alias.strip()
+    for raw in aliases:
+        alias = raw.strip()
         key = match_key(alias)
         if alias and key and key not in seen:
             seen.add(key)
@@ -137,8 +139,11 @@ def company_create(*, name: str, **fields: Unpack[CompanyFields]) -> Company:
 @transaction.atomic
 def company_update(*, company: Company, **fields: Unpack[CompanyFields]) -> Company:
     sectors = fields.pop("sectors", None)
+    aliases = fields.pop("aliases", None)
+    if aliases is not None:
+        company.aliases = list(aliases)
     for field, value in fields.items():
-        setattr(company, field, list(value) if field == "aliases" else value)  # type: ignore[arg-type]
+        setattr(company, field, value)
     organization_save(organization=company)
     if sectors is not None:
         company.sectors.set([sector_get_or_create(name=s) for s in sectors])
@@ -166,8 +171,11 @@ def investor_create(*, name: str, **fields: Unpack[InvestorFields]) -> Investor:
 
 @transaction.atomic
 def investor_update(*, investor: Investor, **fields: Unpack[InvestorFields]) -> Investor:
+    aliases = fields.pop("aliases", None)
+    if aliases is not None:
+        investor.aliases = list(aliases)
     for field, value in fields.items():
-        setattr(investor, field, list(value) if field == "aliases" else value)  # type: ignore[arg-type]
+        setattr(investor, field, value)
     return organization_save(organization=investor)
 
 
@@ -175,9 +183,7 @@ def investor_match(*, name: str) -> Investor | None:
     return organization_match(Investor, name)
 
 
-def investor_get_or_create(
-    *, name: str, **fields: Unpack[InvestorFields]
-) -> tuple[Investor, bool]:
+def investor_get_or_create(*, name: str, **fields: Unpack[InvestorFields]) -> tuple[Investor, bool]:
     """The investor a name refers to, created with `fields` when none matches."""
     existing = investor_match(name=name)
     if existing is not None:

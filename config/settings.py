@@ -28,7 +28,21 @@ if LOCAL_ENV_FILE.exists():
 
 TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
 
-DEBUG = env.bool("DEBUG", default=False)
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    """A boolean variable; anything but true/false/yes/no/on/off/1/0 stops start-up."""
+    raw = env.str(name, default=str(default)).strip().lower()
+    if raw in _TRUE:
+        return True
+    if raw in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a boolean; use True or False.")
+
+
+DEBUG = env_bool("DEBUG", default=False)
 
 # --- Secret key ---------------------------------------------------------------
 _WEAK_KEY_MIN_LENGTH = 50
@@ -67,7 +81,7 @@ ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=[])
 CSRF_TRUSTED_ORIGINS: list[str] = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 # Trust X-Forwarded-Proto only behind a TLS-terminating proxy that sets it.
-BEHIND_HTTPS_PROXY = env.bool("BEHIND_HTTPS_PROXY", default=False)
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", default=False)
 if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

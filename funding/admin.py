@@ -50,7 +50,7 @@ class YearFilter(admin.SimpleListFilter):
 
 
 @admin.register(FundingRound)
-class FundingRoundAdmin(SimpleHistoryAdmin):  # type: ignore[misc]
+class FundingRoundAdmin(SimpleHistoryAdmin):
     """A round, its investors and its sources, entered in one form.
 
     Changelist: 3 queries whatever the page size (count, page with company,

@@ -24,7 +24,7 @@ RATE_PLACES = Decimal("0.000000000001")
 def ecb_history() -> dict[str, dict[date, Decimal]]:
     """Euro reference rates by currency and day, read once per process (~0.3 s)."""
     archive = resources.files("currency_converter") / "eurofxref-hist.zip"
-    with archive.open("rb") as raw, zipfile.ZipFile(raw) as zf:
+    with archive.open("rb") as packed, zipfile.ZipFile(packed) as zf:
         text = zf.read(zf.namelist()[0]).decode("utf-8")
     rows = csv.reader(io.StringIO(text))
     header = [h.strip() for h in next(rows)]
@@ -33,8 +33,8 @@ def ecb_history() -> dict[str, dict[date, Decimal]]:
         if not row or not row[0].strip():
             continue
         day = date.fromisoformat(row[0].strip())
-        for code, cell in zip(header[1:], row[1:], strict=False):
-            cell = cell.strip()
+        for code, raw in zip(header[1:], row[1:], strict=False):
+            cell = raw.strip()
             if code and cell and cell != "N/A":
                 try:
                     history[code][day] = Decimal(cell)

@@ -8,10 +8,22 @@ from decimal import Decimal
 # Currencies whose symbol is unambiguous among the ones we show.
 _OWN_SYMBOL = {"USD": "$", "EUR": "€", "GBP": "£"}
 # Symbols shared by several currencies: shown with the code after the figure.
-_SHARED_SYMBOL = {"CNY": "¥", "JPY": "¥", "KRW": "₩", "INR": "₹", "HKD": "$", "CAD": "$",
-                  "AUD": "$", "SGD": "$"}
-_SCALES = ((Decimal("1e12"), "T"), (Decimal("1e9"), "B"), (Decimal("1e6"), "M"),
-           (Decimal("1e3"), "K"))
+_SHARED_SYMBOL = {
+    "CNY": "¥",
+    "JPY": "¥",
+    "KRW": "₩",
+    "INR": "₹",
+    "HKD": "$",
+    "CAD": "$",
+    "AUD": "$",
+    "SGD": "$",
+}
+_SCALES = (
+    (Decimal("1e12"), "T"),
+    (Decimal("1e9"), "B"),
+    (Decimal("1e6"), "M"),
+    (Decimal("1e3"), "K"),
+)
 
 
 def compact_number(value: Decimal) -> str:
@@ -28,7 +40,7 @@ def compact_number(value: Decimal) -> str:
 
 
 def format_money(amount: Decimal | None, currency: str) -> str:
-    """"$1.0B", "€385M", "¥5.0B (CNY)", "CHF 12M"; "undisclosed" for None."""
+    """ "$1.0B", "€385M", "¥5.0B (CNY)", "CHF 12M"; "undisclosed" for None."""
     if amount is None:
         return "undisclosed"
     figure = compact_number(amount)

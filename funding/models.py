@@ -9,7 +9,6 @@ from simple_history.models import HistoricalRecords
 from companies.models import Company, Investor
 
 CURRENCY_CODES = sorted(c.alpha_3 for c in pycountry.currencies)
-MONEY = {"max_digits": 20, "decimal_places": 2, "null": True, "blank": True}
 
 
 class Stage(models.TextChoices):
@@ -112,7 +111,13 @@ class FundingRound(models.Model):
     announced_on_precision = models.CharField(
         max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
-    amount = models.DecimalField(**MONEY, help_text="As published; empty when undisclosed.")
+    amount = models.DecimalField(
+        max_digits=20,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="As published; empty when undisclosed.",
+    )
     currency = models.CharField(
         max_length=3,
         blank=True,
@@ -120,17 +125,28 @@ class FundingRound(models.Model):
         choices=[(c, c) for c in CURRENCY_CODES],
         help_text="ISO 4217 code of the amount and valuations.",
     )
-    pre_money_valuation = models.DecimalField(**MONEY)
-    post_money_valuation = models.DecimalField(**MONEY)
+    pre_money_valuation = models.DecimalField(
+        max_digits=20, decimal_places=2, null=True, blank=True
+    )
+    post_money_valuation = models.DecimalField(
+        max_digits=20, decimal_places=2, null=True, blank=True
+    )
     amount_usd_published = models.DecimalField(
-        **MONEY,
+        max_digits=20,
+        decimal_places=2,
+        null=True,
+        blank=True,
         verbose_name="USD amount as published",
         help_text="When the source also gave a USD figure for a non-USD round: kept as published "
         "instead of converting.",
     )
-    amount_usd = models.DecimalField(**MONEY)
-    pre_money_valuation_usd = models.DecimalField(**MONEY)
-    post_money_valuation_usd = models.DecimalField(**MONEY)
+    amount_usd = models.DecimalField(max_digits=20, decimal_places=2, null=True, blank=True)
+    pre_money_valuation_usd = models.DecimalField(
+        max_digits=20, decimal_places=2, null=True, blank=True
+    )
+    post_money_valuation_usd = models.DecimalField(
+        max_digits=20, decimal_places=2, null=True, blank=True
+    )
     usd_basis = models.CharField(
         max_length=16, choices=UsdBasis.choices, blank=True, default=UsdBasis.NONE, editable=False
     )
@@ -142,7 +158,9 @@ class FundingRound(models.Model):
         related_name="+",
         help_text="The rate the USD figures were computed with.",
     )
-    status = models.CharField(max_length=16, choices=RoundStatus.choices, default=RoundStatus.ANNOUNCED)
+    status = models.CharField(
+        max_length=16, choices=RoundStatus.choices, default=RoundStatus.ANNOUNCED
+    )
     notes = models.TextField(blank=True, default="")
     investors = models.ManyToManyField(
         Investor, through="Participation", related_name="funding_rounds"
@@ -182,9 +200,15 @@ class FundingRound(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(currency__gt="")
-                | Q(amount__isnull=True, pre_money_valuation__isnull=True, post_money_valuation__isnull=True),
+                | Q(
+                    amount__isnull=True,
+                    pre_money_valuation__isnull=True,
+                    post_money_valuation__isnull=True,
+                ),
                 name="round_currency_with_money",
-                violation_error_message="A currency is required when an amount or valuation is given.",
+                violation_error_message=(
+                    "A currency is required when an amount or valuation is given."
+                ),
             ),
             *(
                 models.CheckConstraint(
@@ -207,7 +231,9 @@ class FundingRound(models.Model):
                 | Q(post_money_valuation__isnull=True)
                 | Q(amount__isnull=True),
                 name="round_post_money_covers_amount",
-                violation_error_message="The post-money valuation cannot be below the amount raised.",
+                violation_error_message=(
+                    "The post-money valuation cannot be below the amount raised."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(pre_money_valuation=F("post_money_valuation") - F("amount"))
@@ -244,10 +270,13 @@ class FundingRound(models.Model):
                 "in itself."
             )
         money_given = any(
-            v is not None for v in (self.amount, self.pre_money_valuation, self.post_money_valuation)
+            v is not None
+            for v in (self.amount, self.pre_money_valuation, self.post_money_valuation)
         )
         if money_given and not self.currency:
-            errors["currency"] = "Give the currency of the amount and valuations (ISO 4217, e.g. USD)."
+            errors["currency"] = (
+                "Give the currency of the amount and valuations (ISO 4217, e.g. USD)."
+            )
         for field in ("amount", "pre_money_valuation", "post_money_valuation"):
             value = getattr(self, field)
             if value is not None and value < 0:
@@ -256,7 +285,9 @@ class FundingRound(models.Model):
             if self.amount_usd_published < 0:
                 errors["amount_usd_published"] = "Cannot be negative."
             elif self.amount is None:
-                errors["amount_usd_published"] = "A published USD figure needs the amount as published."
+                errors["amount_usd_published"] = (
+                    "A published USD figure needs the amount as published."
+                )
         if "amount" not in errors and "post_money_valuation" not in errors:
             if (
                 self.amount is not None
@@ -288,7 +319,11 @@ class Participation(models.Model):
     investor = models.ForeignKey(Investor, on_delete=models.PROTECT, related_name="participations")
     is_lead = models.BooleanField(default=False)
     amount = models.DecimalField(
-        **MONEY, help_text="This investor's share, in the round's currency, when published."
+        max_digits=20,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="This investor's share, in the round's currency, when published.",
     )
 
     history = HistoricalRecords()
@@ -356,4 +391,3 @@ class Source(models.Model):
 
     def __str__(self) -> str:
         return self.title or self.url
-

@@ -40,10 +40,7 @@ class SourceSpec:
     published_on: date | None = None
 
 
-class RoundFields(TypedDict, total=False):
-    company: Company
-    stage: str
-    announced_on: date
+class RoundOptionalFields(TypedDict, total=False):
     announced_on_precision: str
     amount: Decimal | None
     currency: str
@@ -52,6 +49,12 @@ class RoundFields(TypedDict, total=False):
     amount_usd_published: Decimal | None
     status: str
     notes: str
+
+
+class RoundFields(RoundOptionalFields, total=False):
+    company: Company
+    stage: str
+    announced_on: date
 
 
 # --- Exchange rates -------------------------------------------------------------
@@ -159,7 +162,7 @@ def round_save(*, funding_round: FundingRound) -> FundingRound:
 def round_set_participations(
     *, funding_round: FundingRound, investors: Sequence[ParticipationSpec]
 ) -> None:
-    """Make the round's investors exactly `investors`, keeping unchanged rows (and their history)."""
+    """Make the round's investors exactly `investors`; unchanged rows (and history) are kept."""
     seen: set[int] = set()
     for spec in investors:
         if spec.investor.pk in seen:
@@ -221,12 +224,10 @@ def round_create(
     announced_on: date,
     investors: Sequence[ParticipationSpec] = (),
     sources: Sequence[SourceSpec] = (),
-    **fields: Unpack[RoundFields],
+    **fields: Unpack[RoundOptionalFields],
 ) -> FundingRound:
     """Create a round with its investors and sources in one transaction."""
-    funding_round = FundingRound(
-        company=company, stage=stage, announced_on=announced_on, **fields
-    )
+    funding_round = FundingRound(company=company, stage=stage, announced_on=announced_on, **fields)
     round_save(funding_round=funding_round)
     round_set_participations(funding_round=funding_round, investors=investors)
     round_set_sources(funding_round=funding_round, sources=sources)

@@ -8,7 +8,6 @@ unless REQUIRE_SERVICES=1 (as in CI), where a missing server fails them.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
 from django.conf import settings as django_settings
@@ -44,8 +43,8 @@ def postgres() -> None:
 
 
 @pytest.fixture
-def celery_broker() -> Iterator[str]:
-    url = django_settings.CELERY_BROKER_URL
+def celery_broker() -> str:
+    url: str = django_settings.CELERY_BROKER_URL
     if not url:
         need_service("this test needs a Celery broker (set CELERY_BROKER_URL)")
-    yield url
+    return url

@@ -14,7 +14,7 @@ from funding.models import FundingRound
 from funding.services import round_create
 
 
-class CompanyFactory(factory.django.DjangoModelFactory):
+class CompanyFactory(factory.django.DjangoModelFactory[Company]):
     class Meta:
         model = Company
 
@@ -26,7 +26,7 @@ class CompanyFactory(factory.django.DjangoModelFactory):
         return company_create(**kwargs)
 
 
-class InvestorFactory(factory.django.DjangoModelFactory):
+class InvestorFactory(factory.django.DjangoModelFactory[Investor]):
     class Meta:
         model = Investor
 
@@ -38,7 +38,7 @@ class InvestorFactory(factory.django.DjangoModelFactory):
         return investor_create(**kwargs)
 
 
-class RoundFactory(factory.django.DjangoModelFactory):
+class RoundFactory(factory.django.DjangoModelFactory[FundingRound]):
     class Meta:
         model = FundingRound
 

@@ -12,40 +12,42 @@ from tests.factories import CompanyFactory, InvestorFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("spelling", ["moonshot ai", "Moonshot", "MOONSHOT AI", "月之暗面", "moonshot-ai"])
+@pytest.mark.parametrize(
+    "spelling", ["moonshot ai", "Moonshot", "MOONSHOT AI", "月之暗面", "moonshot-ai"]
+)
 def test_every_spelling_finds_the_one_company(spelling: str) -> None:
-    moonshot = CompanyFactory(name="Moonshot AI", aliases=["Moonshot", "月之暗面"])
-    CompanyFactory(name="Moonlight Labs")
+    moonshot = CompanyFactory.create(name="Moonshot AI", aliases=["Moonshot", "月之暗面"])
+    CompanyFactory.create(name="Moonlight Labs")
     assert company_match(name=spelling) == moonshot
 
 
 def test_matching_ignores_accents() -> None:
-    company = CompanyFactory(name="Zürich Robotics")
+    company = CompanyFactory.create(name="Zürich Robotics")
     assert company_match(name="zurich robotics") == company
     assert match_key("Mistral ÄI") == "mistralai"
 
 
 def test_an_unknown_name_matches_nothing() -> None:
-    CompanyFactory(name="Moonshot AI")
+    CompanyFactory.create(name="Moonshot AI")
     assert company_match(name="Moonshot Robotics") is None
     assert company_match(name="  ") is None
 
 
 def test_an_exact_name_beats_an_alias_of_another_company() -> None:
-    CompanyFactory(name="Kimi Labs", aliases=["Moonshot"])
-    moonshot = CompanyFactory(name="Moonshot")
+    CompanyFactory.create(name="Kimi Labs", aliases=["Moonshot"])
+    moonshot = CompanyFactory.create(name="Moonshot")
     assert company_match(name="moonshot") == moonshot
 
 
 def test_the_slug_is_slugified_name_and_a_clash_gets_a_suffix() -> None:
-    first = CompanyFactory(name="Moonshot AI")
-    second = CompanyFactory(name="Moonshot  AI!")
+    first = CompanyFactory.create(name="Moonshot AI")
+    second = CompanyFactory.create(name="Moonshot  AI!")
     assert first.slug == "moonshot-ai"
     assert second.slug == "moonshot-ai-2"
 
 
 def test_a_name_without_latin_letters_gets_a_unicode_slug() -> None:
-    assert CompanyFactory(name="月之暗面").slug == "月之暗面"
+    assert CompanyFactory.create(name="月之暗面").slug == "月之暗面"
 
 
 def test_get_or_create_does_not_duplicate() -> None:
@@ -57,11 +59,13 @@ def test_get_or_create_does_not_duplicate() -> None:
 
 
 def test_investors_match_by_alias_too() -> None:
-    a16z = InvestorFactory(name="Andreessen Horowitz", aliases=["a16z"])
+    a16z = InvestorFactory.create(name="Andreessen Horowitz", aliases=["a16z"])
     found, created = investor_get_or_create(name="A16Z")
     assert (found, created) == (a16z, False)
 
 
 def test_aliases_are_trimmed_and_deduplicated() -> None:
-    company = CompanyFactory(name="Moonshot AI", aliases=[" Kimi ", "kimi", "Moonshot AI", ""])
+    company = CompanyFactory.create(
+        name="Moonshot AI", aliases=[" Kimi ", "kimi", "Moonshot AI", ""]
+    )
     assert company.aliases == ["Kimi"]

@@ -59,9 +59,9 @@ def round_form(company_id: int, **overrides: Any) -> dict[str, Any]:
 def test_an_editor_enters_the_reference_round_edits_it_and_reads_its_history(
     editor: Client,
 ) -> None:
-    moonshot = CompanyFactory(name="Moonshot AI", country="CN")
+    moonshot = CompanyFactory.create(name="Moonshot AI", country="CN")
     alibaba, monolith, hongshan = (
-        InvestorFactory(name=n) for n in ("Alibaba Group", "Monolith Management", "HongShan")
+        InvestorFactory.create(name=n) for n in ("Alibaba Group", "Monolith Management", "HongShan")
     )
     investors = {
         "participations-0-investor": alibaba.pk,
@@ -127,11 +127,12 @@ def test_an_editor_enters_the_reference_round_edits_it_and_reads_its_history(
     assert {v.history_user.username for v in versions} == {"editor"}
     page = editor.get(reverse("admin:funding_fundinground_history", args=[funding_round.pk]))
     assert page.status_code == 200
-    assert b"1000000000" in page.content and b"1200000000" in page.content
+    assert b"1000000000" in page.content
+    assert b"1200000000" in page.content
 
 
 def test_a_validation_error_appears_on_its_field(editor: Client) -> None:
-    company = CompanyFactory()
+    company = CompanyFactory.create()
     response = editor.post(
         reverse("admin:funding_fundinground_add"),
         round_form(company.pk, amount="500", post_money_valuation="100"),
@@ -143,8 +144,8 @@ def test_a_validation_error_appears_on_its_field(editor: Client) -> None:
 
 
 def test_an_inline_investor_that_is_the_company_is_refused_on_its_row(editor: Client) -> None:
-    company = CompanyFactory(name="Alibaba Group")
-    itself = InvestorFactory(name="Alibaba Investments", company=company)
+    company = CompanyFactory.create(name="Alibaba Group")
+    itself = InvestorFactory.create(name="Alibaba Investments", company=company)
     response = editor.post(
         reverse("admin:funding_fundinground_add"),
         round_form(
@@ -160,7 +161,7 @@ def test_an_inline_investor_that_is_the_company_is_refused_on_its_row(editor: Cl
 
 
 def test_the_same_investor_twice_is_refused(editor: Client) -> None:
-    company, investor = CompanyFactory(), InvestorFactory()
+    company, investor = CompanyFactory.create(), InvestorFactory.create()
     response = editor.post(
         reverse("admin:funding_fundinground_add"),
         round_form(
@@ -174,9 +175,9 @@ def test_the_same_investor_twice_is_refused(editor: Client) -> None:
 
 
 def make_rounds(count: int) -> None:
-    leads = [InvestorFactory() for _ in range(3)]
+    leads = [InvestorFactory.create() for _ in range(3)]
     for i in range(count):
-        RoundFactory(
+        RoundFactory.create(
             announced_on=date(2024, 1, 1 + i % 28),
             investors=[ParticipationSpec(investor=leads[i % 3], is_lead=True)],
         )
@@ -203,15 +204,15 @@ def test_the_rounds_changelist_runs_the_same_queries_for_10_or_100_rows(editor: 
 
 
 def test_the_round_list_shows_amounts_as_people_read_them(editor: Client) -> None:
-    RoundFactory(amount=Decimal("5000000000"), currency="CNY", announced_on=date(2024, 7, 5))
-    RoundFactory(amount=Decimal("1000000000"), currency="USD")
+    RoundFactory.create(amount=Decimal("5000000000"), currency="CNY", announced_on=date(2024, 7, 5))
+    RoundFactory.create(amount=Decimal("1000000000"), currency="USD")
     page = editor.get(reverse("admin:funding_fundinground_changelist")).content.decode()
     assert "¥5.0B (CNY)" in page
     assert "$1.0B" in page
 
 
 def test_the_company_page_lists_its_rounds(editor: Client) -> None:
-    funding_round = RoundFactory(stage="seed")
+    funding_round = RoundFactory.create(stage="seed")
     page = editor.get(
         reverse("admin:companies_company_change", args=[funding_round.company_id])
     ).content.decode()

@@ -38,7 +38,9 @@ def test_the_reference_round_is_loaded_exactly() -> None:
     call_command("load_demo", stdout=StringIO())
     moonshot = Company.objects.get(slug="moonshot-ai")
     assert (moonshot.country, moonshot.city) == ("CN", "Beijing")
-    reference = FundingRound.objects.get(company=moonshot, announced_on__year=2024, announced_on__month=2)
+    reference = FundingRound.objects.get(
+        company=moonshot, announced_on__year=2024, announced_on__month=2
+    )
     assert (reference.amount, reference.currency) == (Decimal("1000000000"), "USD")
     assert reference.amount_usd == Decimal("1000000000")
     assert reference.post_money_valuation_usd == Decimal("2500000000")

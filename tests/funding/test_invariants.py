@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 def unsaved_round(**overrides: Any) -> FundingRound:
     fields: dict[str, Any] = {
-        "company": CompanyFactory(),
+        "company": CompanyFactory.create(),
         "stage": "series_a",
         "announced_on": date(2024, 2, 19),
         "amount": Decimal(1_000_000),
@@ -62,9 +62,7 @@ def test_the_database_rejects_an_invalid_round(overrides: dict[str, Any]) -> Non
     assert_database_rejects(unsaved_round(**overrides).save)
 
 
-@pytest.mark.parametrize(
-    ("overrides", "field"), list(BAD_ROUNDS.values()), ids=list(BAD_ROUNDS)
-)
+@pytest.mark.parametrize(("overrides", "field"), list(BAD_ROUNDS.values()), ids=list(BAD_ROUNDS))
 def test_clean_names_the_field_of_an_invalid_round(overrides: dict[str, Any], field: str) -> None:
     with pytest.raises(ValidationError) as error:
         unsaved_round(**overrides).full_clean()
@@ -88,7 +86,7 @@ def test_post_money_below_amount_message_says_why() -> None:
 
 
 def test_the_database_rejects_a_duplicate_participation() -> None:
-    funding_round, investor = RoundFactory(), InvestorFactory()
+    funding_round, investor = RoundFactory.create(), InvestorFactory.create()
     Participation.objects.create(round=funding_round, investor=investor)
     assert_database_rejects(
         lambda: Participation.objects.create(round=funding_round, investor=investor)
@@ -96,7 +94,7 @@ def test_the_database_rejects_a_duplicate_participation() -> None:
 
 
 def test_clean_rejects_a_duplicate_participation() -> None:
-    funding_round, investor = RoundFactory(), InvestorFactory()
+    funding_round, investor = RoundFactory.create(), InvestorFactory.create()
     Participation.objects.create(round=funding_round, investor=investor)
     with pytest.raises(ValidationError, match="already in the round"):
         Participation(round=funding_round, investor=investor).full_clean()
@@ -104,7 +102,7 @@ def test_clean_rejects_a_duplicate_participation() -> None:
 
 def test_the_database_rejects_a_negative_participation_amount() -> None:
     participation = Participation(
-        round=RoundFactory(), investor=InvestorFactory(), amount=Decimal(-1)
+        round=RoundFactory.create(), investor=InvestorFactory.create(), amount=Decimal(-1)
     )
     assert_database_rejects(participation.save)
     with pytest.raises(ValidationError) as error:
@@ -114,45 +112,47 @@ def test_the_database_rejects_a_negative_participation_amount() -> None:
 
 class TestACompanyCannotInvestInItself:
     def setup_method(self) -> None:
-        self.company = CompanyFactory(name="Alibaba Group")
-        self.investor = InvestorFactory(name="Alibaba Investments", company=self.company)
+        self.company = CompanyFactory.create(name="Alibaba Group")
+        self.investor = InvestorFactory.create(name="Alibaba Investments", company=self.company)
 
     def test_clean_says_so_on_the_investor_field(self) -> None:
-        funding_round = RoundFactory(company=self.company)
+        funding_round = RoundFactory.create(company=self.company)
         with pytest.raises(ValidationError) as error:
             Participation(round=funding_round, investor=self.investor).full_clean()
         assert "cannot invest in itself" in error.value.message_dict["investor"][0]
 
     def test_the_database_rejects_the_participation(self) -> None:
-        funding_round = RoundFactory(company=self.company)
+        funding_round = RoundFactory.create(company=self.company)
         assert_database_rejects(
             lambda: Participation.objects.create(round=funding_round, investor=self.investor)
         )
 
     def test_the_database_rejects_moving_a_round_to_its_investor(self) -> None:
-        funding_round = RoundFactory()
+        funding_round = RoundFactory.create()
         Participation.objects.create(round=funding_round, investor=self.investor)
         funding_round.company = self.company
         assert_database_rejects(funding_round.save)
 
     def test_the_database_rejects_linking_an_investor_to_a_company_it_funded(self) -> None:
-        other = InvestorFactory()
-        funding_round = RoundFactory(company=self.company)
+        other = InvestorFactory.create()
+        funding_round = RoundFactory.create(company=self.company)
         Participation.objects.create(round=funding_round, investor=other)
         other.company = self.company
         with pytest.raises(IntegrityError), transaction.atomic():
             other.save(update_fields=["company"])
 
     def test_the_service_reports_it_as_a_validation_error(self) -> None:
-        other = InvestorFactory()
-        Participation.objects.create(round=RoundFactory(company=self.company), investor=other)
+        other = InvestorFactory.create()
+        Participation.objects.create(
+            round=RoundFactory.create(company=self.company), investor=other
+        )
         self.investor.delete()
         with pytest.raises(ValidationError) as error:
             investor_update(investor=other, company=self.company)
         assert "cannot invest in itself" in error.value.message_dict["company"][0]
 
     def test_clean_rejects_moving_a_round_to_its_investor(self) -> None:
-        funding_round = RoundFactory()
+        funding_round = RoundFactory.create()
         Participation.objects.create(round=funding_round, investor=self.investor)
         funding_round.company = self.company
         with pytest.raises(ValidationError) as error:

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def test_a_cny_round_gets_amount_usd_from_the_stored_rate_of_its_date() -> None:
     rate = ExchangeRate.objects.create(currency="CNY", date=date(2024, 7, 5), rate=Decimal("0.14"))
-    funding_round = RoundFactory(
+    funding_round = RoundFactory.create(
         announced_on=date(2024, 7, 5), amount=Decimal("5000000000"), currency="CNY"
     )
     assert funding_round.amount_usd == Decimal("700000000.00")
@@ -25,7 +25,7 @@ def test_a_cny_round_gets_amount_usd_from_the_stored_rate_of_its_date() -> None:
 
 
 def test_the_same_conversion_later_gives_the_same_figure() -> None:
-    funding_round = RoundFactory(
+    funding_round = RoundFactory.create(
         announced_on=date(2024, 7, 5), amount=Decimal("5000000000"), currency="CNY"
     )
     first = (funding_round.amount_usd, funding_round.exchange_rate_id)
@@ -36,12 +36,16 @@ def test_the_same_conversion_later_gives_the_same_figure() -> None:
 
 def test_a_fresh_database_converts_with_the_packaged_ecb_rate_and_stores_it() -> None:
     assert not ExchangeRate.objects.exists()
-    funding_round = RoundFactory(
+    funding_round = RoundFactory.create(
         announced_on=date(2023, 6, 13), amount=Decimal("105000000"), currency="EUR"
     )
     stored = ExchangeRate.objects.get()
     # ECB reference rate of 13 June 2023: 1 EUR = 1.0793 USD.
-    assert (stored.currency, stored.date, stored.rate) == ("EUR", date(2023, 6, 13), Decimal("1.0793"))
+    assert (stored.currency, stored.date, stored.rate) == (
+        "EUR",
+        date(2023, 6, 13),
+        Decimal("1.0793"),
+    )
     assert stored.origin == ExchangeRate.Origin.ECB
     assert funding_round.amount_usd == Decimal("113326500.00")
 
@@ -53,18 +57,22 @@ def test_a_weekend_round_uses_the_nearest_earlier_rate() -> None:
 
 
 def test_a_stored_rate_nearer_than_the_ecb_one_wins() -> None:
-    manual = ExchangeRate.objects.create(currency="CNY", date=date(2024, 2, 18), rate=Decimal("0.15"))
+    manual = ExchangeRate.objects.create(
+        currency="CNY", date=date(2024, 2, 18), rate=Decimal("0.15")
+    )
     assert exchange_rate_on(currency="CNY", on=date(2024, 2, 18)) == manual
 
 
 def test_no_rate_within_the_maximum_age_leaves_usd_empty() -> None:
-    funding_round = RoundFactory(announced_on=date(2024, 1, 1), amount=Decimal(100), currency="AED")
+    funding_round = RoundFactory.create(
+        announced_on=date(2024, 1, 1), amount=Decimal(100), currency="AED"
+    )
     assert funding_round.amount_usd is None
     assert funding_round.usd_basis == FundingRound.UsdBasis.NONE
 
 
 def test_a_usd_round_keeps_its_figures() -> None:
-    funding_round = RoundFactory(
+    funding_round = RoundFactory.create(
         amount=Decimal("1000000000"), currency="USD", post_money_valuation=Decimal("2500000000")
     )
     assert funding_round.amount_usd == Decimal("1000000000")
@@ -75,7 +83,7 @@ def test_a_usd_round_keeps_its_figures() -> None:
 
 
 def test_a_published_usd_figure_is_kept_and_scales_the_valuations() -> None:
-    funding_round = RoundFactory(
+    funding_round = RoundFactory.create(
         announced_on=date(2024, 6, 11),
         amount=Decimal("600000000"),
         currency="EUR",
@@ -89,13 +97,13 @@ def test_a_published_usd_figure_is_kept_and_scales_the_valuations() -> None:
 
 
 def test_an_undisclosed_amount_stays_null_not_zero() -> None:
-    funding_round = RoundFactory(amount=None, currency="")
+    funding_round = RoundFactory.create(amount=None, currency="")
     assert funding_round.amount is None
     assert funding_round.amount_usd is None
 
 
 def test_changing_the_amount_derives_pre_money_again() -> None:
-    funding_round = RoundFactory(amount=Decimal(100), post_money_valuation=Decimal(500))
+    funding_round = RoundFactory.create(amount=Decimal(100), post_money_valuation=Decimal(500))
     assert funding_round.pre_money_valuation == Decimal(400)
     round_update(funding_round=funding_round, amount=Decimal(200))
     assert funding_round.pre_money_valuation == Decimal(300)

@@ -22,9 +22,12 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_round_is_created_with_its_investors_and_sources() -> None:
-    lead, other = InvestorFactory(), InvestorFactory()
-    funding_round = RoundFactory(
-        investors=[ParticipationSpec(investor=lead, is_lead=True), ParticipationSpec(investor=other)],
+    lead, other = InvestorFactory.create(), InvestorFactory.create()
+    funding_round = RoundFactory.create(
+        investors=[
+            ParticipationSpec(investor=lead, is_lead=True),
+            ParticipationSpec(investor=other),
+        ],
         sources=[SourceSpec(url="https://example.com/a", title="A")],
     )
     assert {(p.investor, p.is_lead) for p in funding_round.participations.all()} == {
@@ -35,8 +38,8 @@ def test_a_round_is_created_with_its_investors_and_sources() -> None:
 
 
 def test_a_bad_participation_rolls_back_the_whole_round() -> None:
-    company = CompanyFactory()
-    itself = InvestorFactory(company=company)
+    company = CompanyFactory.create()
+    itself = InvestorFactory.create(company=company)
     with pytest.raises(ValidationError):
         round_create(
             company=company,
@@ -48,14 +51,14 @@ def test_a_bad_participation_rolls_back_the_whole_round() -> None:
 
 
 def test_an_investor_listed_twice_is_refused() -> None:
-    investor = InvestorFactory()
+    investor = InvestorFactory.create()
     with pytest.raises(ValidationError, match="listed twice"):
-        RoundFactory(investors=[ParticipationSpec(investor=investor)] * 2)
+        RoundFactory.create(investors=[ParticipationSpec(investor=investor)] * 2)
 
 
 def test_update_replaces_investors_and_keeps_unchanged_rows() -> None:
-    keep, drop, new = InvestorFactory(), InvestorFactory(), InvestorFactory()
-    funding_round = RoundFactory(
+    keep, drop, new = InvestorFactory.create(), InvestorFactory.create(), InvestorFactory.create()
+    funding_round = RoundFactory.create(
         investors=[ParticipationSpec(investor=keep, is_lead=True), ParticipationSpec(investor=drop)]
     )
     kept_id = funding_round.participations.get(investor=keep).pk
@@ -70,19 +73,22 @@ def test_update_replaces_investors_and_keeps_unchanged_rows() -> None:
 
 
 def test_update_without_investors_leaves_them_alone() -> None:
-    investor = InvestorFactory()
-    funding_round = RoundFactory(investors=[ParticipationSpec(investor=investor)])
+    investor = InvestorFactory.create()
+    funding_round = RoundFactory.create(investors=[ParticipationSpec(investor=investor)])
     round_update(funding_round=funding_round, amount=Decimal(5))
     assert funding_round.participations.count() == 1
 
 
 def test_merging_investors_moves_rounds_and_keeps_one_row_per_round() -> None:
-    target = InvestorFactory(name="HongShan")
-    source = InvestorFactory(name="Sequoia China", aliases=["红杉中国"])
-    shared = RoundFactory(
-        investors=[ParticipationSpec(investor=target), ParticipationSpec(investor=source, is_lead=True)]
+    target = InvestorFactory.create(name="HongShan")
+    source = InvestorFactory.create(name="Sequoia China", aliases=["红杉中国"])
+    shared = RoundFactory.create(
+        investors=[
+            ParticipationSpec(investor=target),
+            ParticipationSpec(investor=source, is_lead=True),
+        ]
     )
-    only_source = RoundFactory(investors=[ParticipationSpec(investor=source)])
+    only_source = RoundFactory.create(investors=[ParticipationSpec(investor=source)])
 
     merged = investor_merge(source=source, target=target)
 
@@ -95,6 +101,6 @@ def test_merging_investors_moves_rounds_and_keeps_one_row_per_round() -> None:
 
 
 def test_an_investor_cannot_be_merged_into_itself() -> None:
-    investor = InvestorFactory()
+    investor = InvestorFactory.create()
     with pytest.raises(ValidationError):
         investor_merge(source=investor, target=investor)
