@@ -1,0 +1,140 @@
+"""Filters shared by the rounds API and the rounds pages, so a query string works on both.
+
+Every parameter is validated: a bad date, a non-number, an unknown stage,
+country or ordering makes the filter set invalid with a message naming the
+parameter; callers turn that into a 400 (API) or a message on the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters as filters
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models.expressions import OrderBy
+from django_countries import countries
+
+from companies.models import Company, CompanyStatus, Investor, InvestorKind
+from companies.names import match_key
+from funding.models import FundingRound, Participation, Stage
+
+# Public ordering keys → SQL ordering; `id` breaks ties so every ordering is total
+# (cursor pagination needs unique keys). Unknown USD figures sort last either way.
+ROUND_ORDERINGS: dict[str, tuple[OrderBy, ...]] = {
+    "announced_on": (F("announced_on").asc(), F("id").asc()),
+    "-announced_on": (F("announced_on").desc(), F("id").desc()),
+    "amount_usd": (F("amount_usd").asc(nulls_last=True), F("id").asc()),
+    "-amount_usd": (F("amount_usd").desc(nulls_last=True), F("id").desc()),
+    "post_money_valuation_usd": (F("post_money_valuation_usd").asc(nulls_last=True), F("id").asc()),
+    "-post_money_valuation_usd": (
+        F("post_money_valuation_usd").desc(nulls_last=True),
+        F("id").desc(),
+    ),
+}
+DEFAULT_ROUND_ORDERING = "-announced_on"
+COUNTRY_CHOICES = [(code, name) for code, name in countries]
+
+
+class CountryFilter(filters.ChoiceFilter):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("choices", COUNTRY_CHOICES)
+        kwargs.setdefault("help_text", "ISO 3166-1 alpha-2 code of the headquarters, e.g. CN")
+        super().__init__(*args, **kwargs)
+
+
+class FilterSet(filters.FilterSet):
+    """Country codes are accepted in either case ("cn" means CN)."""
+
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        if data is not None and "country" in data:
+            data = data.copy()
+            data["country"] = str(data["country"]).upper()
+        super().__init__(data, *args, **kwargs)
+
+
+def search_companies(queryset: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
+    """Name, slug or alias contains `value`, whatever the case or accents."""
+    key = match_key(value)
+    condition = Q(**{f"{prefix}name__icontains": value.strip()})
+    if key:
+        condition |= Q(**{f"{prefix}match_keys__contains": key})
+    return queryset.filter(condition)
+
+
+class RoundFilter(FilterSet):
+    company = filters.CharFilter(field_name="company__slug", help_text="Company slug")
+    investor = filters.CharFilter(method="filter_investor", help_text="Investor slug")
+    lead_investor = filters.CharFilter(
+        method="filter_lead_investor", help_text="Slug of an investor that led the round"
+    )
+    stage = filters.MultipleChoiceFilter(
+        choices=Stage.choices, help_text="Stage; repeat the parameter for several"
+    )
+    announced_after = filters.DateFilter(
+        field_name="announced_on", lookup_expr="gte", help_text="On or after (YYYY-MM-DD)"
+    )
+    announced_before = filters.DateFilter(
+        field_name="announced_on", lookup_expr="lte", help_text="On or before (YYYY-MM-DD)"
+    )
+    min_amount_usd = filters.NumberFilter(
+        field_name="amount_usd", lookup_expr="gte", min_value=0, help_text="At least, in USD"
+    )
+    max_amount_usd = filters.NumberFilter(
+        field_name="amount_usd", lookup_expr="lte", min_value=0, help_text="At most, in USD"
+    )
+    country = CountryFilter(field_name="company__country")
+    sector = filters.CharFilter(field_name="company__sectors__slug", help_text="Sector slug")
+    q = filters.CharFilter(method="filter_q", help_text="Text in the company's name or aliases")
+    updated_since = filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gte", help_text="Changed at or after (ISO 8601)"
+    )
+    ordering = filters.ChoiceFilter(
+        choices=[(key, key) for key in ROUND_ORDERINGS],
+        method="filter_ordering",
+        help_text="Sort key, '-' for descending; default -announced_on",
+    )
+
+    class Meta:
+        model = FundingRound
+        fields: list[str] = []
+
+    def filter_investor(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        taken_part = Participation.objects.filter(round=OuterRef("pk"), investor__slug=value)
+        return queryset.filter(Exists(taken_part))
+
+    def filter_lead_investor(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        led = Participation.objects.filter(round=OuterRef("pk"), investor__slug=value, is_lead=True)
+        return queryset.filter(Exists(led))
+
+    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return search_companies(queryset, "company__", value)
+
+    def filter_ordering(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return queryset.order_by(*ROUND_ORDERINGS[value])
+
+
+class CompanyFilter(FilterSet):
+    q = filters.CharFilter(method="filter_q", help_text="Text in the name or aliases")
+    country = CountryFilter()
+    sector = filters.CharFilter(field_name="sectors__slug", help_text="Sector slug")
+    status = filters.ChoiceFilter(choices=CompanyStatus.choices)
+
+    class Meta:
+        model = Company
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return search_companies(queryset, "", value)
+
+
+class InvestorFilter(FilterSet):
+    q = filters.CharFilter(method="filter_q", help_text="Text in the name or aliases")
+    country = CountryFilter(help_text="ISO 3166-1 alpha-2 code, e.g. US")
+    kind = filters.ChoiceFilter(choices=InvestorKind.choices)
+
+    class Meta:
+        model = Investor
+        fields: list[str] = []
+
+    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return search_companies(queryset, "", value)
