@@ -67,7 +67,7 @@ typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy .
 
 migrations-check: $(VENV)/.installed-dev
-	$(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=True $(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache staticfiles

@@ -9,6 +9,7 @@ Variables set in the real environment always win over `local.env`.
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
 
@@ -27,6 +28,8 @@ if LOCAL_ENV_FILE.exists():
     env.read_env(LOCAL_ENV_FILE, overwrite=False)
 
 TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+# mypy's Django plugin imports these settings to read the models; it serves nothing.
+TYPECHECKING = "mypy" in sys.modules
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
@@ -59,15 +62,10 @@ def _secret_key() -> str:
     )
     if not weak:
         return key
-    if TESTING:
-        return key or "test-only-key-" + "x7Qp2LmZ9wR4tY8uB3nV6cK1jH5gF0dS" * 2
-    if DEBUG and key:
-        return key
-    if DEBUG:
-        raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Run `make run` once to generate local.env, "
-            "or export SECRET_KEY."
-        )
+    if TESTING or TYPECHECKING or DEBUG:
+        # Development only: a key that changes with every process (sessions do
+        # not survive a restart). `make run` writes a lasting one to local.env.
+        return key or secrets.token_urlsafe(64)
     raise ImproperlyConfigured(
         "SECRET_KEY is missing or weak (it needs at least 50 characters with "
         "5 or more distinct ones, and no 'django-insecure' prefix). Generate one with: "

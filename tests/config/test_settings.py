@@ -85,3 +85,9 @@ def test_postgres_gets_persistent_connections_with_health_checks() -> None:
         check=True,
     )
     assert result.stdout.split() == ["600", "True"]
+
+
+def test_development_without_a_key_starts_with_a_throwaway_one() -> None:
+    result = start(DEBUG="True", SECRET_KEY="")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("True")
