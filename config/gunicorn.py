@@ -1,7 +1,8 @@
 """gunicorn settings for the container: `gunicorn --config config/gunicorn.py config.wsgi`.
 
-Loaded by path, before Django: environment variables only, logs as JSON lines on
-stdout like the application's own (settings.LOGGING).
+Loaded by path, before Django and before the project is importable: environment
+variables only. Logs go as JSON lines to stdout in the same shape as the
+application's own (settings.LOGGING repeats this formatter for that reason).
 """
 
 from __future__ import annotations
