@@ -18,6 +18,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client
 
 from config import probe
+from tests.conftest import need_service
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG_KEY = "k3Xq9vLmP2rT8wYz5bNc7dFh1jGs4aUe6iOo0pQlRtSvWxYzAbCdEfGhIjKlMnOp"
@@ -97,7 +98,7 @@ def test_readyz_is_unavailable_when_redis_or_the_broker_is_unreachable(
 @pytest.mark.django_db
 def test_readyz_reaches_the_real_redis_and_broker(client: Client, celery_broker: str) -> None:
     if not os.environ.get("REDIS_URL"):
-        pytest.skip("this test needs Redis (set REDIS_URL)")
+        need_service("this test needs Redis (set REDIS_URL)")
     response = client.get("/readyz")
     assert response.status_code == 200, response.content
     assert response.json()["checks"] == {
