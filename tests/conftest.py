@@ -34,6 +34,12 @@ def _test_settings(settings: pytest.FixtureRequest) -> None:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+    # Production settings (DEBUG off) redirect http to https; the test client
+    # speaks http unless a test passes secure=True (tests/config/ does).
+    settings.SECURE_SSL_REDIRECT = False  # type: ignore[attr-defined]
+    # client.login() authenticates without a request, which django-axes refuses;
+    # tests/config/test_login_protection.py switches it back on.
+    settings.AXES_ENABLED = False  # type: ignore[attr-defined]
 
 
 @pytest.fixture
