@@ -24,12 +24,13 @@ django_stubs_ext.monkeypatch()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
+TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
+
 env = environ.Env()
 LOCAL_ENV_FILE = BASE_DIR / "local.env"
-if LOCAL_ENV_FILE.exists():
+# The test suite sees only the real environment, whatever `make run` wrote.
+if LOCAL_ENV_FILE.exists() and not TESTING:
     env.read_env(LOCAL_ENV_FILE, overwrite=False)
-
-TESTING = "pytest" in sys.modules or sys.argv[1:2] == ["test"]
 # mypy's Django plugin imports these settings to read the models; it serves nothing.
 TYPECHECKING = "mypy" in sys.modules
 
