@@ -13,9 +13,9 @@ from django.urls import reverse
 
 from companies.models import Company, CompanyStatus, Investor, InvestorKind
 from funding import charts, selectors
-from funding.filters import COUNTRY_CHOICES, CompanyFilter, InvestorFilter
+from funding.filters import COUNTRY_CHOICES, CompanyFilter, InvestorFilter, filter_messages
 from funding.formatting import format_date_at_precision
-from funding.views import api_query, filter_messages
+from funding.views import api_query
 
 ROWS_PER_PAGE = 50
 

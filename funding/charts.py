@@ -228,7 +228,7 @@ def bar_chart(
     slot = PLOT_W / len(bars)
     width = max(min(slot * 0.7, 48), 2)
     body = [_y_axis(top_value, prefix="$" if money else "")]
-    label_every = max(1, round(len(bars) / 12))
+    label_every = 2 if len(bars) > 8 else 1  # keep axis labels apart on narrow screens
     for i, bar in enumerate(bars):
         x = LEFT + slot * i + (slot - width) / 2
         base = Decimal(0)

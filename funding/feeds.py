@@ -6,7 +6,7 @@ from datetime import datetime
 
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
@@ -34,8 +34,10 @@ class RoundFeed(Feed[FundingRound, RoundFilter]):
         return "Roundbook: new funding rounds" + (f" ({', '.join(narrowed)})" if narrowed else "")
 
     def link(self, obj: RoundFilter) -> str:
-        query = obj.data.urlencode() if obj.data else ""
-        return reverse("funding:list") + (f"?{query}" if query else "")
+        return _with_query(reverse("funding:list"), obj)
+
+    def feed_url(self, obj: RoundFilter) -> str:
+        return _with_query(reverse("funding:feed"), obj)
 
     def subtitle(self, obj: RoundFilter) -> str:
         return "AI-startup funding rounds as they are added to Roundbook."
@@ -69,15 +71,6 @@ class RoundFeed(Feed[FundingRound, RoundFilter]):
         return item.updated_at
 
 
-round_feed_view = RoundFeed()
-
-
-def round_feed(request: HttpRequest) -> HttpResponse:
-    """The feed, or a 400 naming the bad parameter (never a 500)."""
-    filterset = RoundFilter(request.GET, queryset=FundingRound.objects.none())
-    if not filterset.is_valid():
-        messages = "; ".join(f"{k}: {' '.join(v)}" for k, v in filterset.errors.items())
-        return HttpResponse(
-            f"Bad filter: {messages}\n", status=400, content_type="text/plain; charset=utf-8"
-        )
-    return round_feed_view(request)
+def _with_query(path: str, obj: RoundFilter) -> str:
+    query = obj.data.urlencode() if obj.data else ""
+    return f"{path}?{query}" if query else path

@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from funding import charts, selectors
-from funding.filters import DEFAULT_ROUND_ORDERING, RoundFilter
+from funding.feeds import RoundFeed
+from funding.filters import DEFAULT_ROUND_ORDERING, RoundFilter, filter_messages
 from funding.models import FundingRound, Stage
 from funding.roundbook_format import csv_rows, round_records
 
@@ -29,11 +30,13 @@ def round_filter(params: QueryDict) -> RoundFilter:
     return RoundFilter(params, queryset=FundingRound.objects.all())
 
 
-def filter_messages(filterset: Any) -> list[str]:
-    """ "announced_after: Enter a valid date." for every rejected parameter."""
-    return [
-        f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in filterset.errors.items()
-    ]
+def bad_filter(filterset: RoundFilter) -> HttpResponse:
+    """A plain-text 400 naming each rejected parameter (for the CSV and the feed)."""
+    return HttpResponse(
+        "Bad filter: " + "; ".join(filter_messages(filterset)) + "\n",
+        status=400,
+        content_type="text/plain; charset=utf-8",
+    )
 
 
 def api_query(path: str, params: QueryDict) -> str:
@@ -202,13 +205,20 @@ def round_export_csv(request: HttpRequest) -> HttpResponseBase:
     """
     filterset = round_filter(request.GET)
     if not filterset.is_valid():
-        return HttpResponse(
-            "Bad filter: " + "; ".join(filter_messages(filterset)) + "\n",
-            status=400,
-            content_type="text/plain; charset=utf-8",
-        )
+        return bad_filter(filterset)
     writer = csv.writer(_Echo())
     lines: Iterator[str] = (writer.writerow(row) for row in csv_rows(round_records(filterset.qs)))
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="roundbook-rounds.csv"'
     return response
+
+
+round_feed_view = RoundFeed()
+
+
+def round_feed(request: HttpRequest) -> HttpResponse:
+    """The Atom feed, or a 400 naming the bad parameter (never a 500)."""
+    filterset = round_filter(request.GET)
+    if not filterset.is_valid():
+        return bad_filter(filterset)
+    return round_feed_view(request)

@@ -12,7 +12,7 @@ from companies.models import Company
 from companies.services import company_update
 from funding.services import ParticipationSpec
 from tests.factories import CompanyFactory, InvestorFactory, RoundFactory, rounds_with_investors
-from tests.pages import get_counting
+from tests.pages import queries_with_10_and_100_rounds
 
 pytestmark = pytest.mark.django_db
 
@@ -87,10 +87,7 @@ def test_an_unknown_company_is_a_404(client: Client) -> None:
 
 
 def test_company_page_query_count_does_not_grow_with_rounds(client: Client) -> None:
-    rounds_with_investors(10)
-    _, small = get_counting(client, "/companies/batch-company-0/")
-    rounds_with_investors(90, start=10)
-    _, large = get_counting(client, "/companies/batch-company-0/")
+    small, large = queries_with_10_and_100_rounds(client, "/companies/batch-company-0/")
     # company with totals, sectors, rounds, their investors, their sources, investors
     assert len(small) == len(large) == 6, large
 
@@ -115,12 +112,13 @@ def test_company_list_rejects_an_unknown_sort_with_a_message(client: Client) -> 
 
 
 def test_company_list_query_count_does_not_grow_with_rows(client: Client) -> None:
-    rounds_with_investors(10)
-    _, small = get_counting(client, "/companies/?ordering=-latest_valuation")
-    for i in range(60):
-        CompanyFactory.create(name=f"Extra {i}")
-    rounds_with_investors(90, start=10)
-    _, large = get_counting(client, "/companies/?ordering=-latest_valuation")
+    def more_rows() -> None:
+        for i in range(60):
+            CompanyFactory.create(name=f"Extra {i}")
+
+    small, large = queries_with_10_and_100_rounds(
+        client, "/companies/?ordering=-latest_valuation", more_rows=more_rows
+    )
     # sectors (form), count, page of companies with subquery totals, their sectors
     assert len(small) == len(large) == 4, large
 
@@ -143,10 +141,7 @@ def test_investor_page_ranks_co_investors_by_shared_rounds(client: Client) -> No
 
 
 def test_investor_page_query_count_does_not_grow_with_rounds(client: Client) -> None:
-    rounds_with_investors(10)
-    _, small = get_counting(client, "/investors/batch-investor-0/")
-    rounds_with_investors(90, start=10)
-    _, large = get_counting(client, "/investors/batch-investor-0/")
+    small, large = queries_with_10_and_100_rounds(client, "/investors/batch-investor-0/")
     # investor with counts, portfolio, rounds per year, co-investors
     assert len(small) == len(large) == 4, large
 
@@ -163,11 +158,10 @@ def test_investor_list_filters_by_kind(client: Client, moonshot: Company) -> Non
 
 
 def test_investor_list_query_count_does_not_grow_with_rows(client: Client) -> None:
-    rounds_with_investors(10)
-    _, small = get_counting(client, "/investors/")
-    for i in range(60):
-        InvestorFactory.create(name=f"Extra {i}")
-    rounds_with_investors(90, start=10)
-    _, large = get_counting(client, "/investors/")
+    def more_rows() -> None:
+        for i in range(60):
+            InvestorFactory.create(name=f"Extra {i}")
+
+    small, large = queries_with_10_and_100_rounds(client, "/investors/", more_rows=more_rows)
     # count, page of investors with subquery counts
     assert len(small) == len(large) == 2, large

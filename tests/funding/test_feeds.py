@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from tests.factories import rounds_with_investors
-from tests.pages import get_counting
+from tests.pages import queries_with_10_and_100_rounds
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -61,8 +61,5 @@ def test_a_bad_filter_is_a_400(client: Client) -> None:
 
 
 def test_query_count_does_not_grow_with_rounds(client: Client) -> None:
-    rounds_with_investors(10)
-    _, small = get_counting(client, "/rounds/feed/")
-    rounds_with_investors(90, start=10)
-    _, large = get_counting(client, "/rounds/feed/")
+    small, large = queries_with_10_and_100_rounds(client, "/rounds/feed/")
     assert len(small) == len(large) == 1, large

@@ -12,7 +12,7 @@ from django.test import Client
 from funding.models import FundingRound
 from funding.services import ParticipationSpec, SourceSpec
 from tests.factories import CompanyFactory, InvestorFactory, RoundFactory, rounds_with_investors
-from tests.pages import get_counting
+from tests.pages import get_counting, queries_with_10_and_100_rounds
 
 pytestmark = pytest.mark.django_db
 
@@ -47,10 +47,7 @@ def test_dashboard_shows_the_chart_and_the_latest_rounds(
 
 
 def test_dashboard_query_count_does_not_grow_with_rounds(client: Client) -> None:
-    rounds_with_investors(10)
-    _, small = get_counting(client, "/")
-    rounds_with_investors(90, start=10)
-    _, large = get_counting(client, "/")
+    small, large = queries_with_10_and_100_rounds(client, "/")
     # capital per quarter, year totals, latest rounds + their investors,
     # largest rounds + their investors, most active investors
     assert len(small) == len(large) == 7, large
@@ -126,10 +123,7 @@ def test_round_list_links_to_the_same_query_in_the_api(client: Client) -> None:
 
 
 def test_round_list_query_count_does_not_grow_with_rounds(client: Client) -> None:
-    rounds_with_investors(10)
-    _, small = get_counting(client, "/rounds/?country=US")
-    rounds_with_investors(90, start=10)
-    _, large = get_counting(client, "/rounds/?country=US")
+    small, large = queries_with_10_and_100_rounds(client, "/rounds/?country=US")
     # sectors (form), count, page of rounds, their investors
     assert len(small) == len(large) == 4, large
 
