@@ -83,6 +83,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
             "countries": COUNTRY_CHOICES,
             "statuses": CompanyStatus.choices,
             "api_url": api_query("/api/v1/companies/", request.GET),
+            "admin_url": reverse("admin:companies_company_changelist"),
         },
         status=status,
     )
@@ -149,6 +150,7 @@ def investor_list(request: HttpRequest) -> HttpResponse:
             "countries": COUNTRY_CHOICES,
             "kinds": InvestorKind.choices,
             "api_url": api_query("/api/v1/investors/", request.GET),
+            "admin_url": reverse("admin:companies_investor_changelist"),
         },
         status=status,
     )

@@ -77,6 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "active_investors": selectors.most_active_investors(year_ago),
             "year_ago": year_ago,
             "api_url": "/api/v1/stats/funding/?period=quarter&group_by=stage",
+            "admin_url": reverse("admin:index"),
         },
     )
 
@@ -164,6 +165,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
                 ("-post_money_valuation_usd", "Highest valuation"),
             ],
             "api_url": api_query("/api/v1/rounds/", request.GET),
+            "admin_url": reverse("admin:funding_fundinground_changelist"),
             "export_url": api_query(reverse("funding:export"), request.GET),
             "feed_url": api_query(reverse("funding:feed"), request.GET),
         },

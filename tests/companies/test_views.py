@@ -165,3 +165,10 @@ def test_investor_list_query_count_does_not_grow_with_rows(client: Client) -> No
     small, large = queries_with_10_and_100_rounds(client, "/investors/", more_rows=more_rows)
     # count, page of investors with subquery counts
     assert len(small) == len(large) == 2, large
+
+
+@pytest.mark.parametrize(
+    "url", ["/companies/%00/", "/investors/a%00b/", "/companies/%F0%9F%98%80/"]
+)
+def test_odd_slugs_are_a_404_never_a_server_error(client: Client, url: str) -> None:
+    assert client.get(url).status_code == 404

@@ -158,6 +158,13 @@ def test_an_unknown_round_is_a_styled_404(client: Client) -> None:
     assert response.status_code == 404
     assert "Roundbook" in response.content.decode()
     assert "Not found" in response.content.decode()
+    assert "No round with that number." in response.content.decode()
+
+
+def test_an_unknown_address_is_a_styled_404_without_internals(client: Client) -> None:
+    html = client.get("/no/such/page/").content.decode()
+    assert "roundbook.css" in html
+    assert "Resolver404" not in html
 
 
 def test_the_500_page_is_in_the_site_style(client: Client) -> None:
@@ -166,3 +173,17 @@ def test_the_500_page_is_in_the_site_style(client: Client) -> None:
     html = render_to_string("500.html")
     assert "Something went wrong" in html
     assert "roundbook.css" in html
+
+
+@pytest.mark.parametrize(
+    ("url", "admin_link"),
+    [
+        ("/", "/admin/"),
+        ("/rounds/", "/admin/funding/fundinground/"),
+        ("/companies/", "/admin/companies/company/"),
+        ("/investors/", "/admin/companies/investor/"),
+    ],
+)
+def test_list_pages_link_staff_to_the_admin(client: Client, url: str, admin_link: str) -> None:
+    client.force_login(User.objects.create_user("staff", is_staff=True))
+    assert f'href="{admin_link}"' in client.get(url).content.decode()
