@@ -175,20 +175,12 @@ def investor_detail(request: HttpRequest, slug: str) -> HttpResponse:
         )
         for row in per_year
     ]
-    companies: dict[int, dict[str, Any]] = {}
-    for p in portfolio:
-        entry = companies.setdefault(
-            p.round.company_id, {"company": p.round.company, "rounds": 0, "leads": 0}
-        )
-        entry["rounds"] += 1
-        entry["leads"] += p.is_lead
     return render(
         request,
         "companies/investor_detail.html",
         {
             "investor": investor,
             "portfolio": portfolio,
-            "portfolio_companies": list(companies.values()),
             "per_year": per_year,
             "year_chart": charts.bar_chart(
                 bars,

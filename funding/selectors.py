@@ -286,8 +286,21 @@ def investors_for_list(investors: QuerySet[Investor], ordering: str) -> QuerySet
 
 
 def investor_for_page(slug: str) -> Investor:
-    """An investor with its round and lead counts: 1 query. Raises DoesNotExist."""
-    return investors_with_counts(Investor.objects.select_related("company")).get(slug=slug)
+    """An investor with its round, lead and portfolio company counts: 1 query.
+
+    Raises DoesNotExist.
+    """
+    companies = (
+        Participation.objects.filter(investor=OuterRef("pk"))
+        .values("investor")
+        .annotate(n=Count("round__company", distinct=True))
+        .values("n")[:1]
+    )
+    return (
+        investors_with_counts(Investor.objects.select_related("company"))
+        .annotate(company_count=Coalesce(Subquery(companies), 0))
+        .get(slug=slug)
+    )
 
 
 def investor_portfolio(investor: Investor) -> list[Participation]:

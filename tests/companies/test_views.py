@@ -172,3 +172,9 @@ def test_investor_list_query_count_does_not_grow_with_rows(client: Client) -> No
 )
 def test_odd_slugs_are_a_404_never_a_server_error(client: Client, url: str) -> None:
     assert client.get(url).status_code == 404
+
+
+def test_investor_page_counts_portfolio_companies(client: Client) -> None:
+    rounds_with_investors(7)
+    investor = client.get("/investors/batch-investor-0/").context["investor"]
+    assert (investor.round_count, investor.lead_count, investor.company_count) == (7, 7, 5)
