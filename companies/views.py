@@ -43,7 +43,6 @@ def _list_page(
     request: HttpRequest,
     *,
     filterset: Any,
-    sorts: list[tuple[str, str]],
     all_sorts: dict[str, Any],
     default: str,
     rows: Any,
@@ -66,7 +65,6 @@ def company_list(request: HttpRequest) -> HttpResponse:
     page, messages, status = _list_page(
         request,
         filterset=filterset,
-        sorts=COMPANY_SORTS,
         all_sorts=selectors.COMPANY_ORDERINGS,
         default="-total_raised",
         rows=selectors.companies_for_list,
@@ -134,7 +132,6 @@ def investor_list(request: HttpRequest) -> HttpResponse:
     page, messages, status = _list_page(
         request,
         filterset=filterset,
-        sorts=INVESTOR_SORTS,
         all_sorts=selectors.INVESTOR_ORDERINGS,
         default="-rounds",
         rows=selectors.investors_for_list,

@@ -163,6 +163,7 @@ def round_list(request: HttpRequest) -> HttpResponse:
                 ("-amount_usd", "Largest amount"),
                 ("amount_usd", "Smallest amount"),
                 ("-post_money_valuation_usd", "Highest valuation"),
+                ("post_money_valuation_usd", "Lowest valuation"),
             ],
             "api_url": api_query("/api/v1/rounds/", request.GET),
             "admin_url": reverse("admin:funding_fundinground_changelist"),
