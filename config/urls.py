@@ -1,12 +1,18 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.urls import URLPattern, URLResolver, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from config import health
+from funding import views as funding_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
+    # --- pages (issue 4) ---
+    path("", funding_views.dashboard, name="dashboard"),
+    path("", include("funding.urls")),
+    path("", include("companies.urls")),
+    # --- end pages ---
 ]
 
 # --- Health probes (issue 7) ---

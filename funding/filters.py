@@ -61,6 +61,11 @@ def search_companies(queryset: QuerySet[Any], prefix: str, value: str) -> QueryS
     return queryset.filter(condition)
 
 
+def filter_messages(filterset: filters.FilterSet) -> list[str]:
+    """ "announced_after: Enter a valid date." for every rejected parameter."""
+    return [f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()]
+
+
 class RoundFilter(FilterSet):
     company = filters.CharFilter(field_name="company__slug", help_text="Company slug")
     investor = filters.CharFilter(method="filter_investor", help_text="Investor slug")

@@ -8,6 +8,7 @@ unless REQUIRE_SERVICES=1 (as in CI), where a missing server fails them.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings as django_settings
@@ -24,6 +25,19 @@ def need_service(reason: str) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"REQUIRE_SERVICES=1 but {reason}")
     pytest.skip(reason)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_server_speaks_plain_http() -> Iterator[None]:
+    """The live server (browser and probe tests) serves plain http.
+
+    Its middleware reads settings once, when the session-wide server starts, so
+    the per-test `settings` fixture below comes too late for it.
+    """
+    previous = django_settings.SECURE_SSL_REDIRECT
+    django_settings.SECURE_SSL_REDIRECT = False
+    yield
+    django_settings.SECURE_SSL_REDIRECT = previous
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,37 @@
+"""Template filters: money, dates at their precision, stage labels."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django import template
+
+from funding.formatting import format_date_at_precision, format_money, format_usd
+from funding.models import Stage
+
+register = template.Library()
+_STAGE_LABELS = dict(Stage.choices)
+
+
+@register.filter
+def money(amount: Decimal | None, currency: str = "USD") -> str:
+    """{{ round.amount|money:round.currency }} → "€385M"."""
+    return format_money(amount, currency or "USD")
+
+
+@register.filter
+def usd(amount: Decimal | None) -> str:
+    """{{ round.amount_usd|usd }} → "$1.0B"."""
+    return format_usd(amount)
+
+
+@register.filter
+def at_precision(day: date | None, precision: str) -> str:
+    """{{ round.announced_on|at_precision:round.announced_on_precision }} → "Feb 2024"."""
+    return "" if day is None else format_date_at_precision(day, precision)
+
+
+@register.filter
+def stage_label(stage: str) -> str:
+    return _STAGE_LABELS.get(stage, stage)
