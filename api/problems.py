@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError, IntegrityError
 from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -56,10 +57,13 @@ def field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
     flat: dict[str, list[str]] = {}
     if isinstance(detail, dict):
         for key, value in detail.items():
-            name = NON_FIELD if key in {NON_FIELD, "__all__"} and not prefix else str(key)
-            for sub, messages in field_errors(
-                value, f"{prefix}.{name}" if prefix else name
-            ).items():
+            if isinstance(key, int):  # a list serializer's errors, by item
+                path = f"{prefix}[{key}]"
+            elif key in {NON_FIELD, "__all__"} and not prefix:
+                path = NON_FIELD
+            else:
+                path = f"{prefix}.{key}" if prefix else str(key)
+            for sub, messages in field_errors(value, path).items():
                 flat.setdefault(sub, []).extend(messages)
     elif isinstance(detail, list):
         if all(not isinstance(item, dict | list) for item in detail):
@@ -127,6 +131,7 @@ def problem_response(request: HttpRequest, status_code: int, detail: str) -> Htt
     )
 
 
+@csrf_exempt  # a 404 whatever the method, not a CSRF 403
 def not_found(request: HttpRequest, path: str = "") -> HttpResponse:
     """Any /api/ URL that no route serves: a problem+json 404 rather than an HTML page."""
     hint = ""

@@ -53,6 +53,30 @@ class AutoSchema(openapi.AutoSchema):
             return True
         return bool(super()._is_list_view(serializer))
 
+    def get_operation(self, *args: Any, **kwargs: Any) -> Any:
+        operation = super().get_operation(*args, **kwargs)
+        # An empty query parameter is a 400 (api.filters.FilterBackend): say so.
+        filterset = getattr(self.view, "filterset_class", None)
+        filters = filterset.base_filters if filterset else {}
+        for parameter in (operation or {}).get("parameters", []):
+            schema = parameter.get("schema", {})
+            if parameter["in"] != "query":
+                continue
+            if schema.get("type") == "string":
+                schema.setdefault("minLength", 1)
+            bound = filters.get(parameter["name"])
+            for limit, keyword in (("minimum", "min_value"), ("maximum", "max_value")):
+                if bound is not None and bound.extra.get(keyword) is not None:
+                    schema[limit] = bound.extra[keyword]
+        return operation
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        # Reads are public: a token is optional there (`{}`), required for writes.
+        auth: list[dict[str, Any]] = super().get_auth()
+        if self.method not in _WRITE and {} not in auth:
+            auth.append({})
+        return auth
+
     def _error_codes(self) -> list[str]:
         codes = ["400", "404", "406", "429"]
         if self.method in _WRITE:

@@ -9,7 +9,7 @@ from typing import Any
 from django.http import HttpResponseBase
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date, quote_etag
-from rest_framework.exceptions import ParseError
+from rest_framework.exceptions import MethodNotAllowed, ParseError, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,6 +31,11 @@ class APIViewMixin(APIView):
             for key, values in request.query_params.lists()
         ):
             raise ParseError("NUL characters are not allowed in URLs.")
+        if request.method not in self.allowed_methods:
+            # Before content negotiation, so that the answer is a 405 whatever `format` says.
+            raise MethodNotAllowed(str(request.method))
+        if request.query_params.get("format") == "":
+            raise ValidationError({"format": ["Give a format or leave the parameter out."]})
         super().initial(request, *args, **kwargs)
 
     def finalize_response(  # type: ignore[override]  # CSV streams and 304s are not Responses

@@ -115,6 +115,7 @@ class InvestorWriteSerializer(serializers.Serializer[Any]):
         allow_null=True,
         default=None,
         help_text="Slug of the tracked company this investor is, if any.",
+        error_messages={"does_not_exist": "No company with slug {value}."},
     )
 
 

@@ -32,6 +32,8 @@ ROUND_ORDERINGS: dict[str, tuple[OrderBy, ...]] = {
     ),
 }
 DEFAULT_ROUND_ORDERING = "-announced_on"
+# Amounts are Decimal(20, 2): a bound beyond what a round can hold is an error, not a query.
+MAX_AMOUNT = 10**18
 COUNTRY_CHOICES = [(code, name) for code, name in countries]
 
 
@@ -77,10 +79,18 @@ class RoundFilter(FilterSet):
         field_name="announced_on", lookup_expr="lte", help_text="On or before (YYYY-MM-DD)"
     )
     min_amount_usd = filters.NumberFilter(
-        field_name="amount_usd", lookup_expr="gte", min_value=0, help_text="At least, in USD"
+        field_name="amount_usd",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        help_text="At least, in USD",
     )
     max_amount_usd = filters.NumberFilter(
-        field_name="amount_usd", lookup_expr="lte", min_value=0, help_text="At most, in USD"
+        field_name="amount_usd",
+        lookup_expr="lte",
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        help_text="At most, in USD",
     )
     country = CountryFilter(field_name="company__country")
     sector = filters.CharFilter(field_name="company__sectors__slug", help_text="Sector slug")

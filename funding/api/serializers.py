@@ -70,7 +70,10 @@ class RoundSerializer(serializers.Serializer[Any]):
 
 class ParticipationInputSerializer(serializers.Serializer[Any]):
     slug = serializers.SlugRelatedField(
-        source="investor", slug_field="slug", queryset=Investor.objects.all()
+        source="investor",
+        slug_field="slug",
+        queryset=Investor.objects.all(),
+        error_messages={"does_not_exist": "No investor with slug {value}."},
     )
     is_lead = serializers.BooleanField(default=False)
 
@@ -80,7 +83,10 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
     post-money and amount) are computed by Roundbook, never taken from the client."""
 
     company = serializers.SlugRelatedField(
-        slug_field="slug", queryset=Company.objects.all(), help_text="Company slug"
+        slug_field="slug",
+        queryset=Company.objects.all(),
+        help_text="Company slug",
+        error_messages={"does_not_exist": "No company with slug {value}."},
     )
     stage = serializers.ChoiceField(choices=Stage.choices)
     announced_on = serializers.DateField()

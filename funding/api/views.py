@@ -300,7 +300,8 @@ class FundingStatsViewSet(APIViewMixin, viewsets.GenericViewSet[FundingRound]):
     pagination_class = None
 
     def list(self, request: Request) -> Response:
-        query = StatsQuerySerializer(data=request.query_params)
+        # A plain dict: with a QueryDict, DRF would read `period=` as "not given".
+        query = StatsQuerySerializer(data=request.query_params.dict())
         query.is_valid(raise_exception=True)
         period: str = query.validated_data["period"]
         group_by: str | None = query.validated_data.get("group_by")
