@@ -7,6 +7,7 @@ parameter; callers turn that into a 400 (API) or a message on the page.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters as filters
@@ -96,7 +97,7 @@ class RoundFilter(FilterSet):
     sector = filters.CharFilter(field_name="company__sectors__slug", help_text="Sector slug")
     q = filters.CharFilter(method="filter_q", help_text="Text in the company's name or aliases")
     updated_since = filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", help_text="Changed at or after (ISO 8601)"
+        method="filter_updated_since", help_text="Changed at or after (ISO 8601)"
     )
     ordering = filters.ChoiceFilter(
         choices=[(key, key) for key in ROUND_ORDERINGS],
@@ -118,6 +119,16 @@ class RoundFilter(FilterSet):
 
     def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return search_companies(queryset, "company__", value)
+
+    def filter_updated_since(
+        self, queryset: QuerySet[Any], name: str, value: datetime
+    ) -> QuerySet[Any]:
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59, which ISO 8601 allows.
+        try:
+            since = value.astimezone(UTC)
+        except OverflowError:  # out of datetime's range once in UTC
+            return queryset if value.year == 1 else queryset.none()
+        return queryset.filter(updated_at__gte=since)
 
     def filter_ordering(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.order_by(*ROUND_ORDERINGS[value])
