@@ -136,11 +136,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # API (issue 3): Swagger UI assets served locally, no CDN
+    "knox",  # API (issue 3): hashed API tokens
     "simple_history",
     "django_countries",
     "axes",
     "companies",
     "funding",
+    "api",  # API (issue 3)
 ]
 
 MIDDLEWARE = [
@@ -264,16 +267,55 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 
-# --- REST framework -----------------------------------------------------------
+# --- REST framework (API, issue 3) ---------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["api.filters.FilterBackend"],
+    # Token first: a request without credentials gets 401 with `WWW-Authenticate: Token`.
+    # Sessions serve the docs page's "Try it out" for a logged-in admin, with CSRF.
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
+    ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "api.throttling.AnonRateThrottle",
+        "api.throttling.TokenRateThrottle",
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.ORJSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.ContentNegotiation",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "EXCEPTION_HANDLER": "api.problems.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Anonymous clients are throttled by REMOTE_ADDR, or by the address the proxy saw.
+    "NUM_PROXIES": 1 if BEHIND_HTTPS_PROXY else 0,
 }
+API_THROTTLE_RATES = {
+    "anon": env.str("API_THROTTLE_ANON", default="300/minute"),
+    "token": env.str("API_THROTTLE_TOKEN", default="3000/minute"),
+}
+REST_KNOX = {"TOKEN_TTL": None, "AUTH_HEADER_PREFIX": "Token"}
 SPECTACULAR_SETTINGS = {
     "TITLE": "Roundbook API",
     "DESCRIPTION": "AI-startup funding rounds, companies, investors and valuations.",
     "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CountryEnum": "companies.models.COUNTRY_CODES",
+        "CurrencyEnum": "funding.models.CURRENCY_CODES",
+        "RoundStatusEnum": "funding.models.RoundStatus",
+        "CompanyStatusEnum": "companies.models.CompanyStatus",
+    },
 }
+# --- end REST framework (API, issue 3) -----------------------------------------
 
 # --- Currency conversion ------------------------------------------------------
 # A stored or packaged ECB rate older than this (relative to the round's date)

@@ -8,6 +8,7 @@ from funding import views as funding_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
+    path("api/", include("config.api")),  # API (issue 3)
     # --- pages (issue 4) ---
     path("", funding_views.dashboard, name="dashboard"),
     path("", include("funding.urls")),

@@ -7,6 +7,7 @@ parameter; callers turn that into a 400 (API) or a message on the page.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters as filters
@@ -32,6 +33,8 @@ ROUND_ORDERINGS: dict[str, tuple[OrderBy, ...]] = {
     ),
 }
 DEFAULT_ROUND_ORDERING = "-announced_on"
+# Amounts are Decimal(20, 2): a bound beyond what a round can hold is an error, not a query.
+MAX_AMOUNT = 10**18
 COUNTRY_CHOICES = [(code, name) for code, name in countries]
 
 
@@ -82,16 +85,24 @@ class RoundFilter(FilterSet):
         field_name="announced_on", lookup_expr="lte", help_text="On or before (YYYY-MM-DD)"
     )
     min_amount_usd = filters.NumberFilter(
-        field_name="amount_usd", lookup_expr="gte", min_value=0, help_text="At least, in USD"
+        field_name="amount_usd",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        help_text="At least, in USD",
     )
     max_amount_usd = filters.NumberFilter(
-        field_name="amount_usd", lookup_expr="lte", min_value=0, help_text="At most, in USD"
+        field_name="amount_usd",
+        lookup_expr="lte",
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        help_text="At most, in USD",
     )
     country = CountryFilter(field_name="company__country")
     sector = filters.CharFilter(field_name="company__sectors__slug", help_text="Sector slug")
     q = filters.CharFilter(method="filter_q", help_text="Text in the company's name or aliases")
     updated_since = filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gte", help_text="Changed at or after (ISO 8601)"
+        method="filter_updated_since", help_text="Changed at or after (ISO 8601)"
     )
     ordering = filters.ChoiceFilter(
         choices=[(key, key) for key in ROUND_ORDERINGS],
@@ -113,6 +124,16 @@ class RoundFilter(FilterSet):
 
     def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return search_companies(queryset, "company__", value)
+
+    def filter_updated_since(
+        self, queryset: QuerySet[Any], name: str, value: datetime
+    ) -> QuerySet[Any]:
+        # In UTC: PostgreSQL refuses offsets beyond ±15:59, which ISO 8601 allows.
+        try:
+            since = value.astimezone(UTC)
+        except OverflowError:  # out of datetime's range once in UTC
+            return queryset if value.year == 1 else queryset.none()
+        return queryset.filter(updated_at__gte=since)
 
     def filter_ordering(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         return queryset.order_by(*ROUND_ORDERINGS[value])

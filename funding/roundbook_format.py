@@ -170,3 +170,20 @@ def csv_rows(records: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
     yield CSV_COLUMNS
     for record in records:
         yield csv_row(record)
+
+
+# --- For callers that page through rounds themselves (the API) -----------------------
+ROUND_VALUE_FIELDS = tuple(_ROUND_FIELDS)
+
+
+def records_from_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records of rows from `rounds.values(*ROUND_VALUE_FIELDS)`, in their order.
+
+    Two queries (the investors and the sources of all the rows), none when empty.
+    """
+    return list(_records(rows)) if rows else []
+
+
+def plain(value: Any) -> Any:
+    """A value as records carry it: decimals as plain strings ("1000000000"), dates ISO 8601."""
+    return _plain(value)

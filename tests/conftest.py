@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from io import StringIO
+from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.management import call_command
 from django.db import connection
 
 # Browser tests run the live server in a thread next to Playwright's event loop.
@@ -54,6 +57,8 @@ def _test_settings(settings: pytest.FixtureRequest) -> None:
     # client.login() authenticates without a request, which django-axes refuses;
     # tests/config/test_login_protection.py switches it back on.
     settings.AXES_ENABLED = False  # type: ignore[attr-defined]
+    # API (issue 3): no test is throttled unless it lowers the rates itself.
+    settings.API_THROTTLE_RATES = {"anon": "1000000/minute", "token": "1000000/minute"}  # type: ignore[attr-defined]
 
 
 @pytest.fixture
@@ -68,3 +73,27 @@ def celery_broker() -> str:
     if not url:
         need_service("this test needs a Celery broker (set CELERY_BROKER_URL)")
     return url
+
+
+# --- API (issue 3) -------------------------------------------------------------------
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url: str = django_settings.REDIS_URL
+    if not url:
+        need_service("this test needs Redis for the cache (set REDIS_URL)")
+    return url
+
+
+@pytest.fixture(scope="module")
+def demo_data(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """The demo data, loaded once for a module's tests and removed after them.
+
+    Tests using it run in transactions that roll back, so they see it unchanged.
+    """
+    with django_db_blocker.unblock():
+        call_command("load_demo", stdout=StringIO())
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, stdout=StringIO())

@@ -1,0 +1,154 @@
+"""Shapes of the funding API. Reads come from `funding.roundbook_format` records (the
+same record the exports write); these serializers describe them for the schema and
+check the shape of writes. Rules about rounds live in `funding.services`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_serializer
+from rest_framework import serializers
+
+from companies.models import Company, Investor
+from funding.models import CURRENCY_CODES, DatePrecision, RoundStatus, Stage, UsdBasis
+
+
+def money_field(**kwargs: Any) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=20, decimal_places=2, min_value=0, allow_null=True, **kwargs
+    )
+
+
+# --- Reads ----------------------------------------------------------------------
+
+
+class NamedRefSerializer(serializers.Serializer[Any]):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+
+
+class RoundInvestorSerializer(NamedRefSerializer):
+    is_lead = serializers.BooleanField()
+
+
+class SourceSerializer(serializers.Serializer[Any]):
+    url = serializers.URLField(max_length=500)
+    title = serializers.CharField(max_length=300, allow_blank=True, default="")
+    publisher = serializers.CharField(max_length=120, allow_blank=True, default="")
+    published_on = serializers.DateField(allow_null=True, default=None)
+
+
+class RoundSerializer(serializers.Serializer[Any]):
+    """A funding round. Money is a decimal string in `currency` (the `_usd` fields in US
+    dollars); null means undisclosed."""
+
+    id = serializers.IntegerField()
+    company = NamedRefSerializer()
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    announced_on = serializers.DateField()
+    announced_on_precision = serializers.ChoiceField(choices=DatePrecision.choices)
+    amount = money_field()
+    currency = serializers.CharField(help_text="ISO 4217; empty when no amount is known.")
+    amount_usd = money_field()
+    usd_basis = serializers.ChoiceField(
+        choices=UsdBasis.choices, help_text="Where the USD figures come from."
+    )
+    pre_money_valuation = money_field()
+    post_money_valuation = money_field()
+    pre_money_valuation_usd = money_field()
+    post_money_valuation_usd = money_field()
+    status = serializers.ChoiceField(choices=RoundStatus.choices)
+    notes = serializers.CharField(allow_blank=True)
+    investors = RoundInvestorSerializer(many=True, help_text="Leads first.")
+    sources = SourceSerializer(many=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+# --- Writes ---------------------------------------------------------------------
+
+
+class ParticipationInputSerializer(serializers.Serializer[Any]):
+    slug = serializers.SlugRelatedField(
+        source="investor",
+        slug_field="slug",
+        queryset=Investor.objects.all(),
+        error_messages={"does_not_exist": "No investor with slug {value}."},
+    )
+    is_lead = serializers.BooleanField(default=False)
+
+
+class RoundWriteSerializer(serializers.Serializer[Any]):
+    """A round to create or replace. Derived figures (USD amounts, pre-money from
+    post-money and amount) are computed by Roundbook, never taken from the client."""
+
+    company = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Company.objects.all(),
+        help_text="Company slug",
+        error_messages={"does_not_exist": "No company with slug {value}."},
+    )
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    announced_on = serializers.DateField()
+    announced_on_precision = serializers.ChoiceField(
+        choices=DatePrecision.choices, default=DatePrecision.DAY
+    )
+    amount = money_field(default=None, help_text="As published; null when undisclosed.")
+    currency = serializers.ChoiceField(
+        choices=CURRENCY_CODES,
+        allow_blank=True,
+        default="",
+        help_text="ISO 4217; required with an amount or valuation.",
+    )
+    pre_money_valuation = money_field(default=None)
+    post_money_valuation = money_field(default=None)
+    status = serializers.ChoiceField(choices=RoundStatus.choices, default=RoundStatus.ANNOUNCED)
+    notes = serializers.CharField(allow_blank=True, default="")
+    investors = ParticipationInputSerializer(many=True, default=list)
+    sources = SourceSerializer(many=True, default=list)
+
+
+# --- Valuations and statistics --------------------------------------------------
+
+
+class ValuationPointSerializer(serializers.Serializer[Any]):
+    date = serializers.DateField()
+    post_money_valuation_usd = money_field()
+    amount_usd = money_field()
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    round = serializers.IntegerField(help_text="Round id")
+    change = serializers.ChoiceField(
+        choices=["up", "down", "flat"],
+        allow_null=True,
+        help_text="Against the previous priced round; null for the first.",
+    )
+
+
+@extend_schema_serializer(many=False)
+class ValuationSeriesSerializer(serializers.Serializer[Any]):
+    results = ValuationPointSerializer(many=True, help_text="Priced rounds, oldest first.")
+
+
+PERIODS = ["month", "quarter", "year"]
+GROUPINGS = ["stage", "country", "sector"]
+
+
+class StatsQuerySerializer(serializers.Serializer[Any]):
+    period = serializers.ChoiceField(choices=PERIODS, default="quarter")
+    group_by = serializers.ChoiceField(choices=GROUPINGS, required=False)
+
+
+class StatsRowSerializer(serializers.Serializer[Any]):
+    period_start = serializers.DateField()
+    group = serializers.CharField(
+        allow_null=True, help_text="Stage, country code or sector slug; null when not grouped."
+    )
+    count = serializers.IntegerField()
+    amount_usd = money_field(help_text="Sum of the disclosed amounts; null when none is.")
+
+
+@extend_schema_serializer(many=False)
+class FundingStatsSerializer(serializers.Serializer[Any]):
+    period = serializers.ChoiceField(choices=PERIODS)
+    group_by = serializers.ChoiceField(choices=GROUPINGS, allow_null=True)
+    results = StatsRowSerializer(many=True, help_text="Oldest period first.")
