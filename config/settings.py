@@ -242,3 +242,14 @@ LOGGING = {
         "django.db.backends": {"level": "INFO"},
     },
 }
+
+# --- Imports (issue 5) ----------------------------------------------------------
+# Uploaded files wait here for the worker: share it between web and workers.
+IMPORT_UPLOAD_DIR = Path(env.str("IMPORT_UPLOAD_DIR", default=str(BASE_DIR / "media" / "imports")))
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+IMPORT_FETCH_TIMEOUT = env.float("IMPORT_FETCH_TIMEOUT", default=30.0)
+IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=2000)
+CELERY_BEAT_SCHEDULE = {
+    "import-sources-due": {"task": "funding.tasks.import_sources_run_due", "schedule": 60.0},
+}
+# --- end imports ----------------------------------------------------------------

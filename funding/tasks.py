@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from celery import shared_task
-from django.db import OperationalError
+from typing import Any
 
+from celery import Task, shared_task
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+
+from funding.imports import (
+    import_chunk_apply,
+    import_run_fail,
+    import_run_prepare,
+    import_source_start,
+    import_sources_due,
+)
+from funding.models import ImportRun
 from funding.services import rounds_reconvert
 
 
@@ -17,3 +27,60 @@ from funding.services import rounds_reconvert
 def rounds_reconvert_currency(currency: str) -> int:
     """Recompute the USD figures of `currency` rounds after its rates changed."""
     return rounds_reconvert(currency=currency)
+
+
+# --- Imports --------------------------------------------------------------------
+# A worker killed mid-task leaves its message unacknowledged (acks_late) and the
+# broker hands it to another worker (reject_on_worker_lost); the services make a
+# second delivery harmless. Transient database errors are retried with
+# exponential backoff and jitter; anything else, or the last retry, fails the run.
+TRANSIENT = (OperationalError, InterfaceError, IntegrityError)
+IMPORT_TASK_OPTIONS: dict[str, Any] = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": TRANSIENT,
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 6,
+}
+
+
+class ImportTask(Task):
+    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        run_id = kwargs.get("run_id", args[0] if args else None)
+        if run_id is not None:
+            import_run_fail(run_id=run_id, message=f"{self.name} gave up: {exc!r}")
+
+
+@shared_task(base=ImportTask, **IMPORT_TASK_OPTIONS)
+def import_run_start(run_id: int) -> None:
+    """Read the run's file into chunks; each chunk is then applied by `import_chunk`."""
+    import_run_prepare(run_id=run_id, enqueue=_enqueue_chunk)
+
+
+@shared_task(base=ImportTask, **IMPORT_TASK_OPTIONS)
+def import_chunk(run_id: int, number: int) -> bool:
+    """Apply chunk `number` of the run in one transaction (a no-op when already applied)."""
+    return import_chunk_apply(run_id=run_id, number=number)
+
+
+def _enqueue_chunk(run_id: int, number: int) -> None:
+    import_chunk.delay(run_id, number)
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, retry_jitter=True, max_retries=3)
+def import_sources_run_due() -> int:
+    """Run every enabled ImportSource that is due (Celery beat calls this every minute)."""
+    started = 0
+    for source in import_sources_due():
+        with transaction.atomic():
+            run = import_source_start(source=source, trigger=ImportRun.Trigger.SCHEDULE)
+            import_run_enqueue(run_id=run.pk)
+        started += 1
+    return started
+
+
+def import_run_enqueue(*, run_id: int) -> None:
+    """Start the run once the current transaction commits."""
+    transaction.on_commit(lambda: import_run_start.delay(run_id))
