@@ -249,6 +249,11 @@ IMPORT_UPLOAD_DIR = Path(env.str("IMPORT_UPLOAD_DIR", default=str(BASE_DIR / "me
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 IMPORT_FETCH_TIMEOUT = env.float("IMPORT_FETCH_TIMEOUT", default=30.0)
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=2000)
+# e.g. {"visibility_timeout": 3600}: how long an unacknowledged task (its worker died)
+# waits before Redis hands it to another worker.
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = env.json(
+    "CELERY_BROKER_TRANSPORT_OPTIONS", default={}
+)
 CELERY_BEAT_SCHEDULE = {
     "import-sources-due": {"task": "funding.tasks.import_sources_run_due", "schedule": 60.0},
 }

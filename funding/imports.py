@@ -247,23 +247,34 @@ class _Chunk:
                 "key", "round_id"
             )
         )
-        wanted = {*self.known_keys.values(), *(r.round_id for r in rows if r.round_id)}
-        company_ids = {pk for pk in self.company_ids.values() if pk}
-        nearby = FundingRound.objects.filter(company_id__in=company_ids).values_list(
-            "pk", flat=True
+        self.rounds = self._full_rounds(
+            {*self.known_keys.values(), *(r.round_id for r in rows if r.round_id)}
         )
-        self.rounds = FundingRound.objects.prefetch_related(
-            Prefetch("participations", queryset=Participation.objects.select_related("investor")),
-            "sources",
-        ).in_bulk([*wanted, *nearby])
-        # (company, stage) -> rounds, existing and planned in this chunk
+        # (company, stage) -> rounds (only the fields compared), existing and planned
         self.by_stage: dict[tuple[int, str], list[FundingRound]] = {}
-        for funding_round in self.rounds.values():
+        nearby = FundingRound.objects.filter(
+            company_id__in={pk for pk in self.company_ids.values() if pk},
+            stage__in={r.stage for r in rows},
+        ).only("pk", "company_id", "stage", "announced_on", "amount", "currency")
+        for funding_round in nearby:
             self.by_stage.setdefault((funding_round.company_id, funding_round.stage), []).append(
                 funding_round
             )
         self.drafts: list[RoundDraft] = []
         self.draft_keys: dict[int, list[str]] = {}  # id(draft round) -> keys
+
+    @staticmethod
+    def _full_rounds(pks: set[int]) -> dict[int, FundingRound]:
+        """Rounds with their investors and sources: three queries."""
+        return FundingRound.objects.prefetch_related(
+            Prefetch("participations", queryset=Participation.objects.select_related("investor")),
+            "sources",
+        ).in_bulk(pks)
+
+    def full_round(self, pk: int) -> FundingRound:
+        if pk not in self.rounds:
+            self.rounds.update(self._full_rounds({pk}))
+        return self.rounds[pk]
 
     def company_id(self, row: RoundRow) -> int:
         ref = (row.company_slug, row.company)
@@ -455,7 +466,7 @@ def _existing_round(
         if _within_days(candidate.announced_on, announced_on) and _amounts_close(
             candidate.amount, amount, candidate.currency, row.currency
         ):
-            return candidate
+            return candidate if candidate.pk is None else chunk.full_round(candidate.pk)
     return None
 
 

@@ -149,13 +149,20 @@ def round_derive_money(*, funding_round: FundingRound) -> None:
 # --- Rounds ---------------------------------------------------------------------
 
 
-def round_prepare(*, funding_round: FundingRound) -> None:
-    """Derive the money fields and validate a round, without saving it."""
+def round_prepare(*, funding_round: FundingRound, relations_checked: bool = False) -> None:
+    """Derive the money fields and validate a round, without saving it.
+
+    `relations_checked`: the company and exchange rate were just read from the
+    database, so their existence is not queried again (the foreign keys still hold).
+    """
     round_derive_money(funding_round=funding_round)
     # clean() and the field choices cover every check constraint of a round with a
     # message per field; re-running the constraints in Python would cost one query
     # each (16) for nothing. The database still enforces them.
-    funding_round.full_clean(validate_constraints=False)
+    funding_round.full_clean(
+        exclude=["company", "exchange_rate"] if relations_checked else None,
+        validate_constraints=False,
+    )
 
 
 def round_save(*, funding_round: FundingRound) -> FundingRound:
@@ -188,9 +195,10 @@ def round_draft_prepare(*, draft: RoundDraft) -> None:
     """Derive and validate a new round, its participations and sources, in memory.
 
     The same derivation and checks as `round_create`, with no query except the
-    exchange-rate lookups of `round_derive_money`; ValidationError when invalid.
+    exchange-rate lookups of `round_derive_money` (the company and investors
+    come from the database); ValidationError when invalid.
     """
-    round_prepare(funding_round=draft.funding_round)
+    round_prepare(funding_round=draft.funding_round, relations_checked=True)
     _check_unique_investors(draft.investors)
     for spec in draft.investors:
         Participation(
@@ -198,7 +206,9 @@ def round_draft_prepare(*, draft: RoundDraft) -> None:
             investor=spec.investor,
             is_lead=spec.is_lead,
             amount=spec.amount,
-        ).full_clean(exclude=["round"], validate_unique=False, validate_constraints=False)
+        ).full_clean(
+            exclude=["round", "investor"], validate_unique=False, validate_constraints=False
+        )
     if len({s.url for s in draft.sources}) != len(draft.sources):
         raise ValidationError({"sources": "A source URL is listed twice."})
     for source in draft.sources:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from celery import Task, shared_task
+from celery.utils.time import get_exponential_backoff_interval
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 
 from funding.imports import (
@@ -33,36 +36,52 @@ def rounds_reconvert_currency(currency: str) -> int:
 # A worker killed mid-task leaves its message unacknowledged (acks_late) and the
 # broker hands it to another worker (reject_on_worker_lost); the services make a
 # second delivery harmless. Transient database errors are retried with
-# exponential backoff and jitter; anything else, or the last retry, fails the run.
+# exponential backoff and full jitter; anything else, or the last retry, fails the
+# run with the reason (also under eager execution, where on_failure is not called).
 TRANSIENT = (OperationalError, InterfaceError, IntegrityError)
 IMPORT_TASK_OPTIONS: dict[str, Any] = {
+    "bind": True,
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "autoretry_for": TRANSIENT,
-    "retry_backoff": 2,
-    "retry_backoff_max": 120,
-    "retry_jitter": True,
     "max_retries": 6,
 }
+RETRY_BACKOFF_FACTOR = 2
+RETRY_BACKOFF_MAX = 120
 
 
-class ImportTask(Task):
-    def on_failure(self, exc: Exception, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
-        run_id = kwargs.get("run_id", args[0] if args else None)
-        if run_id is not None:
-            import_run_fail(run_id=run_id, message=f"{self.name} gave up: {exc!r}")
+@contextmanager
+def _failing_the_run_on_error(task: Task, run_id: int) -> Iterator[None]:
+    try:
+        yield
+    except TRANSIENT as error:
+        retries = task.request.retries
+        if retries < (task.max_retries or 0):
+            countdown = get_exponential_backoff_interval(
+                RETRY_BACKOFF_FACTOR, retries, RETRY_BACKOFF_MAX, full_jitter=True
+            )
+            raise task.retry(exc=error, countdown=countdown) from error
+        import_run_fail(
+            run_id=run_id, message=f"{task.name} gave up after {retries} retries: {error!r}"
+        )
+        raise
+    except Exception as error:
+        import_run_fail(run_id=run_id, message=f"{task.name} failed: {error!r}")
+        raise
 
 
-@shared_task(base=ImportTask, **IMPORT_TASK_OPTIONS)
-def import_run_start(run_id: int) -> None:
+@shared_task(**IMPORT_TASK_OPTIONS)
+def import_run_start(self: Task, run_id: int) -> None:
     """Read the run's file into chunks; each chunk is then applied by `import_chunk`."""
-    import_run_prepare(run_id=run_id, enqueue=_enqueue_chunk)
+    with _failing_the_run_on_error(self, run_id):
+        import_run_prepare(run_id=run_id, enqueue=_enqueue_chunk)
 
 
-@shared_task(base=ImportTask, **IMPORT_TASK_OPTIONS)
-def import_chunk(run_id: int, number: int) -> bool:
+@shared_task(**IMPORT_TASK_OPTIONS)
+def import_chunk(self: Task, run_id: int, number: int) -> bool:
     """Apply chunk `number` of the run in one transaction (a no-op when already applied)."""
-    return import_chunk_apply(run_id=run_id, number=number)
+    with _failing_the_run_on_error(self, run_id):
+        return import_chunk_apply(run_id=run_id, number=number)
+    raise AssertionError  # unreachable: the context manager re-raises
 
 
 def _enqueue_chunk(run_id: int, number: int) -> None:

@@ -121,13 +121,13 @@ def header_of(bundle: Bundle, name: str) -> list[str]:
         return []
 
 
-def name_cell(value: str, *, required: bool = True) -> str:
+def name_cell(value: str, *, required: bool = True, formula_ok: bool = False) -> str:
     value = check_text(value).strip()
     if required and not value:
         raise CellError("is missing")
     if len(value) > MAX_NAME:
         raise CellError(f"is longer than {MAX_NAME} characters")
-    if value.startswith(FORMULA_STARTS):
+    if value.startswith(FORMULA_STARTS) and not formula_ok:
         raise CellError("looks like a spreadsheet formula")
     return value
 

@@ -68,7 +68,10 @@ def _row(line: int, raw: str, data: dict[str, Any], errors: dict[str, str]) -> R
     company = data.get("company")
     if not isinstance(company, dict):
         company = {"slug": company, "name": data.get("company_name")}
-    name = field("company", lambda _: name_cell(_text(company.get("name") or company.get("slug"))))
+    name = field(
+        "company",
+        lambda _: name_cell(_text(company.get("name") or company.get("slug")), formula_ok=True),
+    )
     slug = field("company", lambda _: _text(company.get("slug"), limit=220).strip())
     stage = field("stage", lambda v: _choice(v, Stage.values, ""))
     announced = field("announced_on", lambda v: date_cell(_text(v)))
@@ -118,7 +121,7 @@ def _investors(value: Any) -> list[dict[str, Any]]:
         raise CellError("must be a list of {slug, name, is_lead}")
     return [
         {
-            "name": name_cell(_text(i.get("name") or i.get("slug"))),
+            "name": name_cell(_text(i.get("name") or i.get("slug")), formula_ok=True),
             "slug": _text(i.get("slug"), limit=220).strip(),
             "is_lead": i.get("is_lead") is True,
         }
