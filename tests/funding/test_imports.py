@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -16,11 +17,21 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from config.celery_app import app
 from funding.imports import import_chunk_apply, import_run_create, import_run_prepare
 from funding.models import FundingRound, ImportRowError, ImportRun, ImportSource
 from funding.tasks import import_chunk, import_sources_run_due
 from tests.factories import CompanyFactory, RoundFactory
 from tests.funding.importers.layouts import V4_ROUNDS, csv_text, v4_round, write_csv
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks() -> Iterator[None]:
+    """Tasks run in this process even when CI points Celery at a real broker."""
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
 
 
 def run_import(path: Path | str, *extra: str) -> tuple[str, str]:
