@@ -14,11 +14,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html, format_html_join
 from django.utils.text import get_valid_filename
 
 from funding.imports import import_run_create, import_source_start
 from funding.models import ImportFormat, ImportRowError, ImportRun, ImportSource
 from funding.tasks import import_run_enqueue
+
+ERRORS_SHOWN = 50
 
 
 class UploadForm(forms.Form):
@@ -34,21 +37,6 @@ class UploadForm(forms.Form):
                 f"The file is larger than {settings.IMPORT_MAX_BYTES:,} bytes."
             )
         return upload
-
-
-class ImportRowErrorInline(admin.TabularInline[ImportRowError, ImportRun]):
-    model = ImportRowError
-    fields = ["line", "reason", "raw"]
-    readonly_fields = ["line", "reason", "raw"]
-    can_delete = False
-    extra = 0
-    max_num = 0
-    show_change_link = False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[ImportRowError]:
-        # The first 200 errors on the run's page; all of them under "Import row errors".
-        ids = super().get_queryset(request).values_list("pk", flat=True)[:200]
-        return super().get_queryset(request).filter(pk__in=list(ids))
 
 
 @admin.register(ImportRun)
@@ -69,8 +57,7 @@ class ImportRunAdmin(admin.ModelAdmin[ImportRun]):
     ]
     list_filter = ["status", "format", "trigger"]
     list_select_related = ["started_by"]
-    readonly_fields = [f.name for f in ImportRun._meta.fields] + ["progress"]
-    inlines = [ImportRowErrorInline]
+    readonly_fields = [f.name for f in ImportRun._meta.fields] + ["progress", "rejected_rows"]
     change_list_template = "admin/funding/importrun/change_list.html"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -84,6 +71,26 @@ class ImportRunAdmin(admin.ModelAdmin[ImportRun]):
         if obj.status == ImportRun.Status.QUEUED:
             return "reading the file"
         return f"{obj.chunks_done} of {obj.chunks_total} chunks ({obj.rows_total} rows)"
+
+    @admin.display(description="rejected rows")
+    def rejected_rows(self, obj: ImportRun) -> str:
+        """The first 50 rejected rows and a link to all of them: one query."""
+        errors = list(obj.row_errors.order_by("line", "id")[:ERRORS_SHOWN])
+        if not errors:
+            return "none"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            ((e.line, e.reason, e.raw[:300]) for e in errors),
+        )
+        link = reverse("admin:funding_importrowerror_changelist") + f"?run__id__exact={obj.pk}"
+        return format_html(
+            "<table><tr><th>line</th><th>reason</th><th>row</th></tr>{}</table>"
+            '<p><a href="{}">All {} rejected rows</a></p>',
+            rows,
+            link,
+            obj.failed,
+        )
 
     def get_urls(self) -> list[URLPattern]:
         upload = path(

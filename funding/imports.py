@@ -128,6 +128,16 @@ def import_run_prepare(*, run_id: int, enqueue: Callable[[int, int], None] | Non
                 transaction.on_commit(lambda: [enqueue(run_id, n) for n in pending])
     except NotTheFormatError as error:  # nothing was stored: the transaction rolled back
         _run_fail(run_id=run_id, message=str(error))
+    _forget_upload(run_id)
+
+
+def _forget_upload(run_id: int) -> None:
+    """An uploaded file is not needed once its rows are stored (or the run failed)."""
+    run = ImportRun.objects.only("trigger", "location").get(pk=run_id)
+    if run.trigger == ImportRun.Trigger.UPLOAD:
+        path = Path(run.location)
+        if path.parent == Path(settings.IMPORT_UPLOAD_DIR):
+            path.unlink(missing_ok=True)
 
 
 def _run_fail(*, run_id: int, message: str) -> None:

@@ -259,11 +259,16 @@ def test_an_uploaded_file_is_imported_and_its_run_shown(
     assert response.status_code == 302
     assert (run.status, run.created, run.failed, run.trigger) == ("done", 1, 1, "upload")
     assert run.started_by is not None
+    assert list(tmp_path.iterdir()) == []  # the upload is deleted once read
     page = admin_client.get(reverse("admin:funding_importrun_change", args=[run.pk]))
     assert b"1 of 1 chunks" in page.content
     assert b"org_name: is missing" in page.content
     listing = admin_client.get(reverse("admin:funding_importrun_changelist"))
     assert b"Upload a file" in listing.content
+    errors = admin_client.get(
+        reverse("admin:funding_importrowerror_changelist") + f"?run__id__exact={run.pk}"
+    )
+    assert b"org_name: is missing" in errors.content
 
 
 @pytest.mark.django_db
