@@ -313,10 +313,12 @@ def _organizations[O: (Company, Investor)](
     found: dict[tuple[str, str], int | None] = {}
     new: dict[str, tuple[tuple[str, str], O]] = {}  # by match key: one per name
     waiting: dict[str, list[tuple[str, str]]] = {}
+    seen: set[tuple[str, str]] = set()
     for slug, name, fields in refs:
         ref = (slug, name)
-        if ref in found or ref in (r for refs_ in waiting.values() for r in refs_):
+        if ref in seen:
             continue
+        seen.add(ref)
         pk = (index.pk_of_slug(slug) if slug else None) or index.match(name)
         if pk is not None:
             found[ref] = pk
@@ -419,18 +421,24 @@ def _apply_row(row: RoundRow, chunk: _Chunk) -> str:
         chunk.draft_keys[id(funding_round)] = [row.key] if row.key else []
         nearby.append(funding_round)
         return "created"
-    with transaction.atomic():
-        outcome = _update(row, target, fields, investors, announced_on)
-        _remember(row, target, chunk.known_keys)
-    return outcome
+    return _update(
+        row,
+        target=target,
+        fields=fields,
+        investors=investors,
+        announced_on=announced_on,
+        known_keys=chunk.known_keys,
+    )
 
 
 def _update(
     row: RoundRow,
+    *,
     target: FundingRound,
     fields: dict[str, Any],
     investors: list[ParticipationSpec],
     announced_on: date,
+    known_keys: dict[str, int],
 ) -> str:
     changes = {k: v for k, v in fields.items() if getattr(target, k) != v}
     if row.round_id is None or target.pk != row.round_id:
@@ -444,12 +452,16 @@ def _update(
         changes["stage"] = row.stage
     merged_investors = _merge_investors(target, investors)
     merged_sources = _sources(row, target)
-    if not changes and merged_investors is None and merged_sources is None:
+    unchanged = not changes and merged_investors is None and merged_sources is None
+    if unchanged and (not row.key or row.key in known_keys):
         return "unchanged"
-    round_update(
-        funding_round=target, investors=merged_investors, sources=merged_sources, **changes
-    )
-    return "updated"
+    with transaction.atomic():  # a savepoint: a refused row leaves nothing behind
+        if not unchanged:
+            round_update(
+                funding_round=target, investors=merged_investors, sources=merged_sources, **changes
+            )
+        _remember(row, target, known_keys)
+    return "unchanged" if unchanged else "updated"
 
 
 def _remember(row: RoundRow, funding_round: FundingRound, known_keys: dict[str, int]) -> None:
