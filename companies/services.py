@@ -6,12 +6,15 @@ slugs, matching keys and validation are the same whatever the entry point.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from functools import partial
 from typing import TypedDict, Unpack
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from simple_history.utils import bulk_create_with_history
 
 from companies.models import Company, Investor, Organization, Sector
 from companies.names import base_slug, encode_keys, match_key, match_keys
@@ -48,21 +51,96 @@ def _clean_aliases(name: str, aliases: Iterable[str]) -> list[str]:
     return kept
 
 
-def organization_save[O: Organization](*, organization: O) -> O:
-    """Validate and save a company or investor, keeping slug and matching keys current."""
+def _organization_prepare(organization: Organization, *, slug: Callable[[], str]) -> None:
+    """Trim the name, clean the aliases, give a slug (from `slug()`) and the matching keys."""
     organization.name = organization.name.strip()
     if isinstance(organization.aliases, list):
         organization.aliases = _clean_aliases(organization.name, organization.aliases)
     if not organization.slug:
-        organization.slug = unique_slug(
-            type(organization), organization.name, exclude_pk=organization.pk
-        )
+        organization.slug = slug()
     organization.match_keys = encode_keys(
         match_keys(organization.name, organization.aliases or [], organization.slug)
+    )
+
+
+def organization_save[O: Organization](*, organization: O) -> O:
+    """Validate and save a company or investor, keeping slug and matching keys current."""
+    _organization_prepare(
+        organization,
+        slug=lambda: unique_slug(type(organization), organization.name, exclude_pk=organization.pk),
     )
     organization.full_clean()
     organization.save()
     return organization
+
+
+class OrganizationIndex[O: Organization]:
+    """Every company (or investor) by slug and matching key, for matching many names at once.
+
+    Loads (pk, slug, keys) of the whole table in one query, so a chunk of an
+    import matches thousands of names without a query each; `match` follows
+    `organization_match`'s preference (slug, then name, then alias; oldest).
+    """
+
+    def __init__(self, model: type[O]) -> None:
+        self.model = model
+        self.slugs: set[str] = set()
+        self._by_slug: dict[str, int] = {}
+        self._by_key: dict[str, list[tuple[int, int]]] = {}  # key -> [(rank, pk)]
+        rows = model._default_manager.order_by("pk").values_list("pk", "slug", "match_keys")
+        for pk, slug, keys in rows.iterator(chunk_size=5000):
+            self._add(pk, slug, keys)
+
+    def _add(self, pk: int, slug: str, keys: str) -> None:
+        self.slugs.add(slug)
+        self._by_slug.setdefault(slug, pk)
+        for position, key in enumerate(k for k in keys.split("|") if k):
+            # The first key is the name's (see companies.names.match_keys).
+            self._by_key.setdefault(key, []).append((1 if position == 0 else 2, pk))
+
+    def match(self, name: str) -> int | None:
+        """The pk of the organisation `name` refers to, or None."""
+        key = match_key(name)
+        if not key:
+            return None
+        slug_hit = self._by_slug.get(base_slug(name))
+        if slug_hit is not None:
+            return slug_hit
+        hits = self._by_key.get(key)
+        return min(hits)[1] if hits else None
+
+    def pk_of_slug(self, slug: str) -> int | None:
+        return self._by_slug.get(slug)
+
+    def create_many(self, organizations: Sequence[O]) -> tuple[list[O], dict[int, ValidationError]]:
+        """Validate and insert new organisations in bulk, with slugs unique among all.
+
+        Runs the same preparation and field validation as `organization_save`
+        (the database enforces the constraints) and writes their history.
+        Returns the created ones and, by position, the errors of those refused.
+        """
+        valid: list[O] = []
+        errors: dict[int, ValidationError] = {}
+        for position, organization in enumerate(organizations):
+            _organization_prepare(organization, slug=partial(self._free_slug, organization))
+            try:
+                organization.full_clean(validate_unique=False, validate_constraints=False)
+            except ValidationError as error:
+                errors[position] = error
+                continue
+            valid.append(organization)
+        created = bulk_create_with_history(valid, self.model, batch_size=1000)
+        for organization in created:
+            self._add(organization.pk, organization.slug, organization.match_keys)
+        return list(created), errors
+
+    def _free_slug(self, organization: Organization) -> str:
+        base = base_slug(organization.name)[:200]
+        slug, n = base, 2
+        while slug in self.slugs:
+            slug, n = f"{base}-{n}", n + 1
+        self.slugs.add(slug)
+        return slug
 
 
 def organization_match[O: Organization](model: type[O], name: str) -> O | None:

@@ -348,3 +348,19 @@ LOGGING = {
 }
 # Celery workers and beat log through LOGGING too, instead of their own text format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- Imports (issue 5) ----------------------------------------------------------
+# Uploaded files wait here for the worker: share it between web and workers.
+IMPORT_UPLOAD_DIR = Path(env.str("IMPORT_UPLOAD_DIR", default=str(BASE_DIR / "media" / "imports")))
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+IMPORT_FETCH_TIMEOUT = env.float("IMPORT_FETCH_TIMEOUT", default=30.0)
+IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=2000)
+# e.g. {"visibility_timeout": 3600}: how long an unacknowledged task (its worker died)
+# waits before Redis hands it to another worker.
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = env.json(
+    "CELERY_BROKER_TRANSPORT_OPTIONS", default={}
+)
+CELERY_BEAT_SCHEDULE = {
+    "import-sources-due": {"task": "funding.tasks.import_sources_run_due", "schedule": 60.0},
+}
+# --- end imports ----------------------------------------------------------------

@@ -169,3 +169,6 @@ class ExchangeRateAdmin(admin.ModelAdmin[ExchangeRate]):
         super().save_model(request, obj, form, change)
         currency = obj.currency
         transaction.on_commit(lambda: rounds_reconvert_currency.delay(currency))
+
+
+from funding import admin_imports  # noqa: E402, F401  (imports admin: runs, uploads, sources)

@@ -16,6 +16,7 @@ from typing import TypedDict, Unpack
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from simple_history.utils import bulk_create_with_history
 
 from companies.models import Company, Investor
 from companies.services import organization_save
@@ -148,21 +149,39 @@ def round_derive_money(*, funding_round: FundingRound) -> None:
 # --- Rounds ---------------------------------------------------------------------
 
 
-def round_save(*, funding_round: FundingRound) -> FundingRound:
-    """Derive money fields, validate and save one round (not its investors or sources)."""
+def round_prepare(*, funding_round: FundingRound, relations_checked: bool = False) -> None:
+    """Derive the money fields and validate a round, without saving it.
+
+    `relations_checked`: the company and exchange rate were just read from the
+    database, so their existence is not queried again (the foreign keys still hold).
+    """
     round_derive_money(funding_round=funding_round)
     # clean() and the field choices cover every check constraint of a round with a
     # message per field; re-running the constraints in Python would cost one query
     # each (16) for nothing. The database still enforces them.
-    funding_round.full_clean(validate_constraints=False)
+    funding_round.full_clean(
+        exclude=["company", "exchange_rate"] if relations_checked else None,
+        validate_constraints=False,
+    )
+
+
+def round_save(*, funding_round: FundingRound) -> FundingRound:
+    """Derive money fields, validate and save one round (not its investors or sources)."""
+    round_prepare(funding_round=funding_round)
     funding_round.save()
     return funding_round
 
 
-def round_set_participations(
-    *, funding_round: FundingRound, investors: Sequence[ParticipationSpec]
-) -> None:
-    """Make the round's investors exactly `investors`; unchanged rows (and history) are kept."""
+@dataclass
+class RoundDraft:
+    """A new round with its investors and sources, validated by `round_draft_prepare`."""
+
+    funding_round: FundingRound
+    investors: Sequence[ParticipationSpec] = ()
+    sources: Sequence[SourceSpec] = ()
+
+
+def _check_unique_investors(investors: Sequence[ParticipationSpec]) -> None:
     seen: set[int] = set()
     for spec in investors:
         if spec.investor.pk in seen:
@@ -170,6 +189,73 @@ def round_set_participations(
                 {"investors": f"{spec.investor} is listed twice; one row per investor."}
             )
         seen.add(spec.investor.pk)
+
+
+def round_draft_prepare(*, draft: RoundDraft) -> None:
+    """Derive and validate a new round, its participations and sources, in memory.
+
+    The same derivation and checks as `round_create`, with no query except the
+    exchange-rate lookups of `round_derive_money` (the company and investors
+    come from the database); ValidationError when invalid.
+    """
+    round_prepare(funding_round=draft.funding_round, relations_checked=True)
+    _check_unique_investors(draft.investors)
+    for spec in draft.investors:
+        Participation(
+            round=draft.funding_round,
+            investor=spec.investor,
+            is_lead=spec.is_lead,
+            amount=spec.amount,
+        ).full_clean(
+            exclude=["round", "investor"], validate_unique=False, validate_constraints=False
+        )
+    if len({s.url for s in draft.sources}) != len(draft.sources):
+        raise ValidationError({"sources": "A source URL is listed twice."})
+    for source in draft.sources:
+        Source(
+            url=source.url,
+            title=source.title,
+            publisher=source.publisher,
+            published_on=source.published_on,
+        ).full_clean(exclude=["round"], validate_unique=False, validate_constraints=False)
+
+
+def rounds_insert_prepared(*, drafts: Sequence[RoundDraft]) -> list[FundingRound]:
+    """Insert drafts that passed `round_draft_prepare`, with their history, in bulk.
+
+    A few queries per 1,000 rounds instead of several per round; the database
+    enforces every constraint again.
+    """
+    rounds = bulk_create_with_history(
+        [d.funding_round for d in drafts], FundingRound, batch_size=1000
+    )
+    participations = [
+        Participation(round_id=r.pk, investor=s.investor, is_lead=s.is_lead, amount=s.amount)
+        for r, d in zip(rounds, drafts, strict=True)
+        for s in d.investors
+    ]
+    sources = [
+        Source(
+            round_id=r.pk,
+            url=s.url,
+            title=s.title,
+            publisher=s.publisher,
+            published_on=s.published_on,
+        )
+        for r, d in zip(rounds, drafts, strict=True)
+        for s in d.sources
+    ]
+    bulk_create_with_history(participations, Participation, batch_size=2000)
+    bulk_create_with_history(sources, Source, batch_size=2000)
+    return list(rounds)
+
+
+def round_set_participations(
+    *, funding_round: FundingRound, investors: Sequence[ParticipationSpec]
+) -> None:
+    """Make the round's investors exactly `investors`; unchanged rows (and history) are kept."""
+    _check_unique_investors(investors)
+    seen = {spec.investor.pk for spec in investors}
     existing = {p.investor_id: p for p in funding_round.participations.all()}
     for investor_id, participation in existing.items():
         if investor_id not in seen:

@@ -1,0 +1,270 @@
+"""The interface every importer implements, the row it yields, and cell parsers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import IO, Any, ClassVar, Protocol
+
+from funding.models import CURRENCY_CODES, DatePrecision
+
+# Decimal(20, 2): 18 digits before the point.
+MAX_MONEY = Decimal("999999999999999999.99")
+MAX_RAW = 2000  # characters of a rejected row kept for the admin
+MAX_NAME = 200
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_CURRENCIES = frozenset(CURRENCY_CODES)
+
+
+class NotTheFormatError(Exception):
+    """The input is not the format at all: the run fails with this message."""
+
+
+@dataclass
+class RowError:
+    line: int
+    raw: str
+    reasons: dict[str, str]
+
+
+@dataclass
+class RoundRow:
+    """One round as read from a file, in plain JSON-able values (money as strings)."""
+
+    line: int
+    raw: str
+    key: str
+    company: str
+    stage: str
+    announced_on: str
+    company_slug: str = ""
+    company_fields: dict[str, str] = field(default_factory=dict)
+    precision: str = DatePrecision.DAY
+    amount: str | None = None
+    currency: str = ""
+    amount_usd_published: str | None = None
+    pre_money_valuation: str | None = None
+    post_money_valuation: str | None = None
+    status: str = ""
+    notes: str = ""
+    # each {"name", "slug", "is_lead"}
+    investors: list[dict[str, Any]] = field(default_factory=list)
+    # each {"url", "title", "publisher", "published_on"}; None: unknown (keep what is stored)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    round_id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RoundRow:
+        return cls(**data)
+
+
+class Bundle(Protocol):
+    """One file, or the files of a bulk export (folder or archive), by base name."""
+
+    def names(self) -> list[str]: ...
+    def open(self, name: str) -> IO[bytes]: ...
+    def describe(self) -> str: ...
+
+
+class Importer(Protocol):
+    name: ClassVar[str]
+
+    def detect(self, bundle: Bundle) -> bool:
+        """Whether the bundle's header is this format. Reads only the first line(s)."""
+        ...
+
+    def read(self, bundle: Bundle) -> Iterator[RoundRow | RowError]:
+        """Every round and every rejected row, streamed; never raises on bad input."""
+        ...
+
+
+# --- Cells ----------------------------------------------------------------------
+
+
+class CellError(ValueError):
+    pass
+
+
+def text_stream(binary: IO[bytes]) -> io.TextIOWrapper:
+    """UTF-8 text (BOM dropped); undecodable bytes become markers `check_text` rejects."""
+    return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+
+def check_text(value: str) -> str:
+    if any("\udc80" <= ch <= "\udcff" for ch in value):
+        raise CellError("not valid UTF-8")
+    if "\x00" in value:
+        raise CellError("contains a NUL byte")
+    return value
+
+
+def first_line(bundle: Bundle, name: str, limit: int = 65536) -> str:
+    with bundle.open(name) as binary:
+        head = binary.read(limit)
+    text = head.decode("utf-8-sig", errors="replace")
+    return text.splitlines()[0] if text else ""
+
+
+def header_of(bundle: Bundle, name: str) -> list[str]:
+    line = first_line(bundle, name)
+    try:
+        return [cell.strip() for cell in next(csv.reader([line]), [])]
+    except csv.Error:
+        return []
+
+
+def name_cell(value: str, *, required: bool = True, formula_ok: bool = False) -> str:
+    value = check_text(value).strip()
+    if required and not value:
+        raise CellError("is missing")
+    if len(value) > MAX_NAME:
+        raise CellError(f"is longer than {MAX_NAME} characters")
+    if value.startswith(FORMULA_STARTS) and not formula_ok:
+        raise CellError("looks like a spreadsheet formula")
+    return value
+
+
+def money_cell(value: str, *, zero_is_unknown: bool = False) -> Decimal | None:
+    """A non-negative amount with at most 2 decimals; empty is undisclosed (None)."""
+    value = check_text(value).strip().replace(",", "")
+    if not value:
+        return None
+    try:
+        amount = Decimal(value)
+    except InvalidOperation:
+        raise CellError(f"{value[:40]!r} is not a number") from None
+    if not amount.is_finite():
+        raise CellError(f"{value[:40]!r} is not a number")
+    if amount < 0:
+        raise CellError("cannot be negative")
+    if amount > MAX_MONEY:
+        raise CellError("is too large")
+    if zero_is_unknown and amount == 0:
+        return None
+    return amount.quantize(Decimal("0.01"))
+
+
+def money_text(amount: Decimal | None) -> str | None:
+    return None if amount is None else str(amount)
+
+
+def currency_cell(value: str) -> str:
+    code = check_text(value).strip().upper()
+    if code and code not in _CURRENCIES:
+        raise CellError(f"{value[:20]!r} is not an ISO 4217 currency")
+    return code
+
+
+_DATE_FORMATS = (
+    ("%Y-%m-%d", DatePrecision.DAY),
+    ("%b %d, %Y", DatePrecision.DAY),
+    ("%B %d, %Y", DatePrecision.DAY),
+    ("%Y-%m", DatePrecision.MONTH),
+    ("%Y", DatePrecision.YEAR),
+)
+
+
+def date_cell(value: str) -> tuple[date, str]:
+    """A date and its precision: 2024-02-19, Feb 19, 2024, 2024-02 (month), 2024 (year)."""
+    value = check_text(value).strip()
+    if not value:
+        raise CellError("is missing")
+    value = value.split("T")[0].split(" 00:00")[0]
+    for pattern, precision in _DATE_FORMATS:
+        try:
+            parsed = datetime.strptime(value, pattern)  # noqa: DTZ007 (a calendar date)
+        except ValueError:
+            continue
+        if not 1900 <= parsed.year <= 2100:
+            raise CellError(f"{value!r} is out of range")
+        return parsed.date(), str(precision)
+    raise CellError(f"{value[:40]!r} is not a date (YYYY-MM-DD)")
+
+
+def bool_cell(value: str) -> bool:
+    return value.strip().lower() in {"t", "true", "1", "yes", "y"}
+
+
+_SPLIT = re.compile(r"\s*,\s*")
+
+
+def name_list(value: str) -> list[str]:
+    """Names from a comma-separated cell (Crunchbase's lists), blanks dropped."""
+    return [part for part in _SPLIT.split(check_text(value).strip()) if part]
+
+
+# --- Records --------------------------------------------------------------------
+
+
+@dataclass
+class Record:
+    line: int
+    cells: dict[str, str]
+    raw: str
+
+
+def csv_records(binary: IO[bytes], *, line_offset: int = 0) -> Iterator[Record | RowError]:
+    """The rows of a CSV file as dicts by header, each with the line it starts on.
+
+    Rows with the wrong number of columns, or that the csv module cannot read,
+    come back as RowErrors. Blank lines are skipped.
+    """
+    stream = text_stream(binary)
+    reader = csv.reader(stream)
+    try:
+        header = [h.strip() for h in next(reader)]
+    except (StopIteration, csv.Error):
+        return
+    last_line = reader.line_num
+    while True:
+        start = last_line + 1 + line_offset
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            last_line = reader.line_num
+            yield RowError(start, "", {"row": f"unreadable CSV: {error}"})
+            continue
+        last_line = reader.line_num
+        if not cells or all(not c.strip() for c in cells):
+            continue
+        raw = ",".join(cells)[:MAX_RAW]
+        if len(cells) != len(header):
+            yield RowError(
+                start, raw, {"row": f"expected {len(header)} columns, found {len(cells)}"}
+            )
+            continue
+        yield Record(start, dict(zip(header, cells, strict=True)), raw)
+
+
+def parse_record(
+    record: Record, build: Callable[[Record, dict[str, str]], RoundRow | None]
+) -> RoundRow | RowError | None:
+    """Run `build`, which notes each bad cell in the errors dict; any error rejects the row."""
+    errors: dict[str, str] = {}
+    try:
+        row = build(record, errors)
+    except CellError as error:  # a cell read without its own field name
+        errors.setdefault("row", str(error))
+        row = None
+    if errors:
+        return RowError(record.line, record.raw, errors)
+    return row
+
+
+def cell(record: Record, errors: dict[str, str], column: str, parse: Callable[[str], Any]) -> Any:
+    """`parse(record[column])`, or None with the reason noted under the column's name."""
+    try:
+        return parse(record.cells.get(column, ""))
+    except CellError as error:
+        errors[column] = str(error)
+        return None

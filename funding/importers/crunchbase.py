@@ -1,0 +1,336 @@
+"""Crunchbase exports in their three layouts, told apart by the rounds file's header.
+
+- bulk export v4: `funding_rounds.csv` (or `funding_rounds_part_*.csv`) with
+  `investment_type` and `org_name`, plus `investments.csv` (investors and lead
+  flags), optional `organizations.csv` and `investors.csv`;
+- 2.x: `funding_rounds.csv` with `funding_round_type` + `funding_round_code`
+  and `investor_names`, optional `investments.csv` (`t`/`f`) and `investors.csv`;
+- Pro web UI: `Company Name, Announced Date, …, Money Raised, Lead Investors,
+  Funding Type`, money as display strings (`$2.3B`, `€8.8M`).
+
+The side files (investments, organizations, investors) are read into memory
+first, keyed by uuid; the rounds themselves are streamed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import ClassVar
+
+from django_countries import countries
+
+from companies.names import match_key
+from funding.importers.base import (
+    Bundle,
+    CellError,
+    Record,
+    RoundRow,
+    RowError,
+    bool_cell,
+    cell,
+    csv_records,
+    currency_cell,
+    date_cell,
+    header_of,
+    money_cell,
+    money_text,
+    name_cell,
+    name_list,
+    parse_record,
+)
+from funding.importers.stages import stage_for
+
+V4_COLUMNS = {"investment_type", "announced_on", "org_name"}
+V2_COLUMNS = {"funding_round_type", "announced_on", "company_name"}
+UI_COLUMNS = {"Announced Date", "Money Raised", "Funding Type"}
+UI_COMPANY = ("Company Name", "Organization Name")
+
+_SYMBOLS = {
+    "$": "USD",
+    "US$": "USD",
+    "€": "EUR",
+    "£": "GBP",
+    "¥": "JPY",
+    "JP¥": "JPY",
+    "CN¥": "CNY",
+    "A$": "AUD",
+    "CA$": "CAD",
+    "HK$": "HKD",
+    "₹": "INR",
+    "₩": "KRW",
+    "R$": "BRL",
+    "NZ$": "NZD",
+    "S$": "SGD",
+    "CHF": "CHF",
+}
+_SCALE = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
+_DISPLAY_MONEY = re.compile(
+    r"^(?P<symbol>[A-Z]{0,3}[$€£¥₹₩]|[A-Z]{3})?\s*(?P<number>\d[\d,]*(?:\.\d+)?)\s*"
+    r"(?P<scale>[KMBT])?$"
+)
+
+
+def display_money(text: str) -> tuple[Decimal, str] | None:
+    """`$2.3B` -> (2300000000, USD), `€8.8M` -> (8800000, EUR); empty -> None."""
+    text = text.strip()
+    if not text or text in {"-", "—"}:
+        return None
+    match = _DISPLAY_MONEY.match(text.upper().replace("\u00a0", " "))
+    if match is None:
+        raise CellError(f"{text[:40]!r} is not an amount like $2.3B")
+    symbol = match["symbol"] or "$"
+    currency = _SYMBOLS.get(symbol, symbol if len(symbol) == 3 and symbol.isalpha() else "")
+    if not currency:
+        raise CellError(f"unknown currency symbol {symbol!r}")
+    amount = Decimal(match["number"].replace(",", "")) * _SCALE[match["scale"] or ""]
+    parsed = money_cell(str(amount))
+    assert parsed is not None  # a number was matched
+    return parsed, currency_cell(currency)
+
+
+def _country(code: str) -> str:
+    code = code.strip().upper()
+    return countries.alpha2(code) if code else ""
+
+
+def _hash_key(prefix: str, *parts: str) -> str:
+    return f"{prefix}:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
+
+
+def _url(value: str) -> str:
+    value = value.strip()
+    return value if value.startswith(("https://", "http://")) and len(value) <= 500 else ""
+
+
+def _crunchbase_source(url: str) -> list[dict[str, object]]:
+    url = _url(url)
+    return [{"url": url, "title": "Crunchbase", "publisher": "Crunchbase"}] if url else []
+
+
+def _money(
+    record: Record,
+    errors: dict[str, str],
+    row: RoundRow,
+    *,
+    post_currency_column: str,
+) -> None:
+    """Amount, currency, published USD and post-money of a v4 or 2.x row, filled into `row`."""
+    amount = cell(record, errors, "raised_amount", lambda v: money_cell(v, zero_is_unknown=True))
+    usd = cell(record, errors, "raised_amount_usd", lambda v: money_cell(v, zero_is_unknown=True))
+    currency = cell(record, errors, "raised_amount_currency_code", currency_cell) or ""
+    post = cell(
+        record, errors, "post_money_valuation", lambda v: money_cell(v, zero_is_unknown=True)
+    )
+    post_usd = cell(
+        record, errors, "post_money_valuation_usd", lambda v: money_cell(v, zero_is_unknown=True)
+    )
+    post_currency = cell(record, errors, post_currency_column, currency_cell) or ""
+    if amount is None and usd is not None:
+        amount, currency = usd, "USD"
+    if amount is not None and not currency:
+        errors["raised_amount_currency_code"] = "is missing for the amount"
+    if post is None and post_usd is not None and currency in {"", "USD"}:
+        post, post_currency = post_usd, "USD"
+    if post is not None:
+        if not currency:
+            currency = post_currency or "USD"
+        elif post_currency and post_currency != currency:
+            post = post_usd if currency == "USD" else None
+    row.amount = money_text(amount)
+    row.currency = currency
+    row.amount_usd_published = money_text(usd) if currency != "USD" and amount else None
+    row.post_money_valuation = money_text(post)
+
+
+class CrunchbaseImporter:
+    name: ClassVar[str] = "crunchbase"
+
+    def _rounds_files(self, bundle: Bundle) -> list[str]:
+        names = bundle.names()
+        if len(names) == 1:
+            return names
+        parts = sorted(n for n in names if n.lower().startswith("funding_rounds_part_"))
+        whole = [n for n in names if n.lower() == "funding_rounds.csv"]
+        return whole + parts
+
+    def layout(self, bundle: Bundle) -> str:
+        files = self._rounds_files(bundle)
+        if not files:
+            return ""
+        header = set(header_of(bundle, files[0]))
+        if header >= V4_COLUMNS:
+            return "v4"
+        if header >= V2_COLUMNS:
+            return "2.x"
+        if header >= UI_COLUMNS and header & set(UI_COMPANY):
+            return "ui"
+        return ""
+
+    def detect(self, bundle: Bundle) -> bool:
+        return bool(self.layout(bundle))
+
+    def read(self, bundle: Bundle) -> Iterator[RoundRow | RowError]:
+        layout = self.layout(bundle)
+        side = _SideFiles(bundle)
+        for name in self._rounds_files(bundle):
+            with bundle.open(name) as binary:
+                for record in csv_records(binary):
+                    if isinstance(record, RowError):
+                        yield record
+                        continue
+                    build = {"v4": side.v4_row, "2.x": side.v2_row, "ui": _ui_row}[layout]
+                    row = parse_record(record, build)
+                    if row is not None:
+                        yield row
+
+
+class _SideFiles:
+    """investments.csv, investors.csv and organizations.csv, by uuid. Bad side rows are ignored."""
+
+    def __init__(self, bundle: Bundle) -> None:
+        names = {n.lower(): n for n in bundle.names()}
+        self.investor_names: dict[str, str] = {}
+        self.organizations: dict[str, dict[str, str]] = {}
+        # round uuid -> [(investor uuid, investor name, is lead)]
+        self.investments: dict[str, list[tuple[str, str, bool]]] = {}
+        if "investors.csv" in names:
+            for record in self._records(bundle, names["investors.csv"]):
+                name = record.cells.get("name") or record.cells.get("investor_name") or ""
+                self.investor_names[record.cells.get("uuid", "")] = name.strip()
+        if "organizations.csv" in names:
+            for record in self._records(bundle, names["organizations.csv"]):
+                c = record.cells
+                self.organizations[c.get("uuid", "")] = {
+                    "name": c.get("name", "").strip(),
+                    "country": _country(c.get("country_code", "")),
+                    "city": c.get("city", "").strip()[:100],
+                    "website": _url(c.get("homepage_url", "")),
+                    "description": c.get("short_description", "").strip(),
+                }
+        if "investments.csv" in names:
+            for record in self._records(bundle, names["investments.csv"]):
+                c = record.cells
+                self.investments.setdefault(c.get("funding_round_uuid", ""), []).append(
+                    (
+                        c.get("investor_uuid", ""),
+                        c.get("investor_name", "").strip(),
+                        bool_cell(c.get("is_lead_investor", "")),
+                    )
+                )
+
+    @staticmethod
+    def _records(bundle: Bundle, name: str) -> Iterator[Record]:
+        with bundle.open(name) as binary:
+            for record in csv_records(binary):
+                if isinstance(record, Record):
+                    yield record
+
+    def _investor(self, uuid: str, name: str) -> str:
+        return name or self.investor_names.get(uuid, "")
+
+    def v4_row(self, record: Record, errors: dict[str, str]) -> RoundRow | None:
+        c = record.cells
+        org = self.organizations.get(c.get("org_uuid", ""), {})
+        company = cell(record, errors, "org_name", name_cell)
+        stage = stage_for(c.get("investment_type", ""))
+        if stage is None:
+            errors["investment_type"] = f"unknown investment type {c.get('investment_type')!r}"
+        announced = cell(record, errors, "announced_on", date_cell)
+        uuid = c.get("uuid", "").strip()
+        row = RoundRow(
+            line=record.line,
+            raw=record.raw,
+            key=f"crunchbase:{uuid}" if uuid else "",
+            company=company or "",
+            stage=stage or "",
+            announced_on=announced[0].isoformat() if announced else "",
+            company_fields={
+                "country": org.get("country") or _country(c.get("country_code", "")),
+                "city": org.get("city") or c.get("city", "").strip()[:100],
+                "website": org.get("website", ""),
+                "description": org.get("description", ""),
+            },
+            sources=_crunchbase_source(c.get("cb_url", "")),
+        )
+        _money(record, errors, row, post_currency_column="post_money_valuation_currency_code")
+        leads = {u for u in (x.strip() for x in c.get("lead_investor_uuids", "").split(",")) if u}
+        investors: dict[str, bool] = {}
+        for investor_uuid, name, is_lead in self.investments.get(uuid, []):
+            resolved = self._investor(investor_uuid, name)
+            if resolved:
+                investors[resolved] = (
+                    investors.get(resolved, False) or is_lead or (investor_uuid in leads)
+                )
+        for lead_uuid in leads:
+            resolved = self.investor_names.get(lead_uuid, "")
+            if resolved:
+                investors[resolved] = True
+        row.investors = [{"name": n, "slug": "", "is_lead": lead} for n, lead in investors.items()]
+        if not row.key and company and announced:
+            row.key = _hash_key("crunchbase", match_key(company), row.stage, row.announced_on)
+        return row
+
+    def v2_row(self, record: Record, errors: dict[str, str]) -> RoundRow | None:
+        c = record.cells
+        company = cell(record, errors, "company_name", name_cell)
+        stage = stage_for(c.get("funding_round_type", ""), c.get("funding_round_code", ""))
+        if stage is None:
+            errors["funding_round_type"] = (
+                f"unknown funding round type {c.get('funding_round_type')!r}"
+            )
+        announced = cell(record, errors, "announced_on", date_cell)
+        uuid = c.get("funding_round_uuid", "").strip()
+        row = RoundRow(
+            line=record.line,
+            raw=record.raw,
+            key=f"crunchbase:{uuid}" if uuid else "",
+            company=company or "",
+            stage=stage or "",
+            announced_on=announced[0].isoformat() if announced else "",
+            company_fields={
+                "country": _country(c.get("country_code", "")),
+                "city": c.get("city", "").strip()[:100],
+            },
+            sources=_crunchbase_source(c.get("cb_url", "")),
+        )
+        _money(record, errors, row, post_currency_column="pre_money_currency_code")
+        investors = dict.fromkeys(cell(record, errors, "investor_names", name_list) or [], False)
+        for investor_uuid, name, is_lead in self.investments.get(uuid, []):
+            resolved = self._investor(investor_uuid, name)
+            if resolved and is_lead:
+                investors[resolved] = True
+        row.investors = [{"name": n, "slug": "", "is_lead": lead} for n, lead in investors.items()]
+        if not row.key and company and announced:
+            row.key = _hash_key("crunchbase", match_key(company), row.stage, row.announced_on)
+        return row
+
+
+def _ui_row(record: Record, errors: dict[str, str]) -> RoundRow | None:
+    c = record.cells
+    company_column = next(col for col in UI_COMPANY if col in c)
+    company = cell(record, errors, company_column, name_cell)
+    stage = stage_for(c.get("Funding Type", ""))
+    if stage is None:
+        errors["Funding Type"] = f"unknown funding type {c.get('Funding Type')!r}"
+    announced = cell(record, errors, "Announced Date", date_cell)
+    money = cell(record, errors, "Money Raised", display_money)
+    leads = cell(record, errors, "Lead Investors", name_list) or []
+    others = cell(record, errors, "Investor Names", name_list) or []
+    investors = {**dict.fromkeys(others, False), **dict.fromkeys(leads, True)}
+    if errors or company is None or announced is None or stage is None:
+        return None
+    return RoundRow(
+        line=record.line,
+        raw=record.raw,
+        key=_hash_key("crunchbase-ui", match_key(company), stage, announced[0].isoformat()),
+        company=company,
+        stage=stage,
+        announced_on=announced[0].isoformat(),
+        precision=announced[1],
+        amount=money_text(money[0]) if money else None,
+        currency=money[1] if money else "",
+        investors=[{"name": n, "slug": "", "is_lead": lead} for n, lead in investors.items()],
+    )

@@ -1,0 +1,120 @@
+"""Bundles: a CSV/JSONL file, a folder of a bulk export, or a .zip/.tar.gz of one.
+
+Members are known by their base name (`bulk_export/funding_rounds.csv` is
+`funding_rounds.csv`). Archive members with an absolute path or `..` are
+refused, and nothing is ever extracted to disk.
+"""
+
+from __future__ import annotations
+
+import tarfile
+import zipfile
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from funding.importers.base import NotTheFormatError
+
+READABLE = (".csv", ".jsonl", ".json", ".ndjson")
+
+
+def _safe_member(name: str) -> str | None:
+    """The member's base name, None for a directory or a file of no interest."""
+    path = PurePosixPath(name.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or (name[1:3] == ":/"):
+        raise NotTheFormatError(f"The archive holds an unsafe path ({name[:100]!r}); refused.")
+    base = path.name
+    if not base or base.startswith(".") or not base.lower().endswith(READABLE):
+        return None
+    return base
+
+
+class FileBundle:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def names(self) -> list[str]:
+        return [self.path.name]
+
+    def open(self, name: str) -> IO[bytes]:
+        return self.path.open("rb")
+
+    def describe(self) -> str:
+        return self.path.name
+
+
+class FolderBundle:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.members = {
+            p.name: p for p in sorted(path.rglob("*")) if p.is_file() and _safe_member(p.name)
+        }
+
+    def names(self) -> list[str]:
+        return list(self.members)
+
+    def open(self, name: str) -> IO[bytes]:
+        return self.members[name].open("rb")
+
+    def describe(self) -> str:
+        return f"the folder {self.path.name}"
+
+
+class ZipBundle:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        with zipfile.ZipFile(path) as archive:
+            self.members: dict[str, str] = {}
+            for info in archive.infolist():
+                base = _safe_member(info.filename)
+                if base and not info.is_dir():
+                    self.members.setdefault(base, info.filename)
+
+    def names(self) -> list[str]:
+        return list(self.members)
+
+    def open(self, name: str) -> IO[bytes]:
+        archive = zipfile.ZipFile(self.path)
+        return archive.open(self.members[name])
+
+    def describe(self) -> str:
+        return self.path.name
+
+
+class TarBundle:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.members: dict[str, str] = {}
+        with tarfile.open(path) as archive:
+            for info in archive:
+                base = _safe_member(info.name)
+                if base and info.isfile():
+                    self.members.setdefault(base, info.name)
+
+    def names(self) -> list[str]:
+        return list(self.members)
+
+    def open(self, name: str) -> IO[bytes]:
+        archive = tarfile.open(self.path)  # noqa: SIM115 (closed with the member by the reader)
+        member = archive.extractfile(self.members[name])
+        if member is None:
+            raise NotTheFormatError(f"{name} is not a regular file.")
+        return member
+
+    def describe(self) -> str:
+        return self.path.name
+
+
+def open_bundle(path: Path) -> FileBundle | FolderBundle | ZipBundle | TarBundle:
+    """The bundle at `path`; an unreadable archive is NotTheFormatError."""
+    if path.is_dir():
+        return FolderBundle(path)
+    if not path.is_file():
+        raise NotTheFormatError(f"{path} does not exist.")
+    try:
+        if zipfile.is_zipfile(path):
+            return ZipBundle(path)
+        if tarfile.is_tarfile(path):
+            return TarBundle(path)
+    except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as error:
+        raise NotTheFormatError(f"{path.name} is a damaged archive: {error}") from None
+    return FileBundle(path)

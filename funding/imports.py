@@ -1,0 +1,594 @@
+"""Import runs: read a file into chunks, then apply each chunk in one transaction.
+
+`import_run_prepare` streams the file through its importer and stores the
+parsed rows as `ImportChunk`s (and each unreadable row as an
+`ImportRowError`); `import_chunk_apply` applies one chunk through the round
+services. Each step is idempotent, so a task that is delivered twice, or
+re-run after its worker died, changes nothing the second time: a chunk is
+marked applied in the same transaction that applies it, and the chunks of a
+run are applied one at a time (the run row is locked) so two chunks never
+create the same company twice.
+
+Matching a row to a round, in order: the round the record came from (a
+Roundbook export's id, same company); a round that carries the row's
+external key; a likely duplicate (same company and stage, announced within
+30 days, amounts within 5%), which is updated. A round of the same company
+and stage within 30 days whose amount differs more, or is unknown on one
+side, is not certain: the row is created with status `needs_review`. Imports
+fill and correct fields; they never erase a known value or remove an investor
+or a source.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+
+from companies.models import Company, Investor
+from companies.names import match_key
+from companies.services import OrganizationIndex
+from funding.importers import NotTheFormatError, RoundRow, RowError, importer_for
+from funding.importers.base import MAX_RAW
+from funding.importers.fetch import fetch_to_file
+from funding.importers.files import open_bundle
+from funding.models import (
+    FundingRound,
+    ImportChunk,
+    ImportRowError,
+    ImportRun,
+    ImportSource,
+    Participation,
+    RoundKey,
+    RoundStatus,
+)
+from funding.services import (
+    ParticipationSpec,
+    RoundDraft,
+    SourceSpec,
+    round_draft_prepare,
+    round_update,
+    rounds_insert_prepared,
+)
+
+logger = logging.getLogger(__name__)
+
+DUPLICATE_DAYS = 30
+DUPLICATE_AMOUNT_SHARE = Decimal("0.05")
+
+
+# --- Runs -----------------------------------------------------------------------
+
+
+def import_run_create(
+    *,
+    location: str,
+    trigger: str,
+    format_name: str = "",
+    started_by: Any = None,
+    source: ImportSource | None = None,
+) -> ImportRun:
+    run = ImportRun(
+        location=location,
+        trigger=trigger,
+        format=format_name,
+        started_by=started_by,
+        source=source,
+    )
+    run.full_clean()
+    run.save()
+    return run
+
+
+def _local_path(location: str) -> tuple[Path, bool]:
+    """The file to read and whether it is a temporary download to delete afterwards."""
+    if location.startswith(("http://", "https://")):
+        return fetch_to_file(
+            location,
+            max_bytes=settings.IMPORT_MAX_BYTES,
+            timeout=settings.IMPORT_FETCH_TIMEOUT,
+        ), True
+    if "://" in location:
+        raise NotTheFormatError(f"Only files and http(s) URLs can be imported, not {location}.")
+    return Path(location), False
+
+
+def import_run_prepare(*, run_id: int, enqueue: Callable[[int, int], None] | None = None) -> None:
+    """Read the run's file into chunks and mark the run running (or failed, changing nothing).
+
+    `enqueue(run_id, number)` is called on commit for each chunk still to
+    apply, also when the run was prepared before (a re-delivered task).
+    """
+    try:
+        with transaction.atomic():
+            run = ImportRun.objects.select_for_update().get(pk=run_id)
+            if run.status == ImportRun.Status.QUEUED:
+                run.started_at = timezone.now()
+                _read_into_chunks(run)
+                run.status = ImportRun.Status.RUNNING if run.chunks_total else ImportRun.Status.DONE
+                if not run.chunks_total:
+                    run.finished_at = timezone.now()
+                run.save()
+            if enqueue is not None and run.status == ImportRun.Status.RUNNING:
+                pending = list(
+                    run.chunks.filter(applied=False)
+                    .order_by("number")
+                    .values_list("number", flat=True)
+                )
+                transaction.on_commit(lambda: [enqueue(run_id, n) for n in pending])
+    except NotTheFormatError as error:  # nothing was stored: the transaction rolled back
+        _run_fail(run_id=run_id, message=str(error))
+    _forget_upload(run_id)
+
+
+def _forget_upload(run_id: int) -> None:
+    """An uploaded file is not needed once its rows are stored (or the run failed)."""
+    run = ImportRun.objects.only("trigger", "location").get(pk=run_id)
+    if run.trigger == ImportRun.Trigger.UPLOAD:
+        path = Path(run.location)
+        if path.parent == Path(settings.IMPORT_UPLOAD_DIR):
+            path.unlink(missing_ok=True)
+
+
+def _run_fail(*, run_id: int, message: str) -> None:
+    ImportRun.objects.filter(pk=run_id).update(
+        status=ImportRun.Status.FAILED, message=message[:5000], finished_at=timezone.now()
+    )
+    logger.warning("import run failed", extra={"run": run_id, "reason": message[:500]})
+
+
+def import_run_fail(*, run_id: int, message: str) -> None:
+    """Mark a run failed (a chunk kept failing); rows already applied stay."""
+    _run_fail(run_id=run_id, message=message)
+
+
+def _read_into_chunks(run: ImportRun) -> None:
+    path, temporary = _local_path(run.location)
+    try:
+        bundle = open_bundle(path)
+        importer = importer_for(bundle, run.format)
+        run.format = importer.name
+        size = settings.IMPORT_CHUNK_ROWS
+        buffer: list[dict[str, Any]] = []
+        errors: list[ImportRowError] = []
+        for item in importer.read(bundle):
+            run.rows_total += 1
+            if isinstance(item, RowError):
+                run.failed += 1
+                errors.append(_row_error(run, item.line, item.raw, item.reasons))
+                if len(errors) >= size:
+                    ImportRowError.objects.bulk_create(errors)
+                    errors = []
+                continue
+            buffer.append(item.to_json())
+            if len(buffer) >= size:
+                _add_chunk(run, buffer)
+                buffer = []
+        if buffer:
+            _add_chunk(run, buffer)
+        ImportRowError.objects.bulk_create(errors)
+    finally:
+        if temporary:
+            path.unlink(missing_ok=True)
+
+
+def _add_chunk(run: ImportRun, rows: list[dict[str, Any]]) -> None:
+    ImportChunk.objects.create(run=run, number=run.chunks_total, rows=rows)
+    run.chunks_total += 1
+
+
+def _row_error(run: ImportRun, line: int, raw: str, reasons: dict[str, str]) -> ImportRowError:
+    return ImportRowError(
+        run=run,
+        line=line,
+        raw=raw.encode("utf-8", errors="replace").decode()[:MAX_RAW],
+        reasons={k: v.encode("utf-8", errors="replace").decode() for k, v in reasons.items()},
+    )
+
+
+# --- Chunks ---------------------------------------------------------------------
+
+
+@dataclass
+class _Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: int = 0
+    errors: list[ImportRowError] = field(default_factory=list)
+
+
+def import_chunk_apply(*, run_id: int, number: int) -> bool:
+    """Apply one chunk in one transaction; False when it was applied before."""
+    with transaction.atomic():
+        run = ImportRun.objects.select_for_update().get(pk=run_id)
+        chunk = ImportChunk.objects.get(run_id=run_id, number=number)
+        if chunk.applied or run.status != ImportRun.Status.RUNNING:
+            return False
+        counts = _apply_rows(run, [RoundRow.from_json(r) for r in chunk.rows])
+        ImportRowError.objects.bulk_create(counts.errors)
+        chunk.applied = True
+        chunk.rows = []  # applied rows are not needed again
+        chunk.save(update_fields=["applied", "rows"])
+        run.created += counts.created
+        run.updated += counts.updated
+        run.unchanged += counts.unchanged
+        run.failed += counts.failed
+        run.chunks_done += 1
+        if run.chunks_done >= run.chunks_total:
+            run.status = ImportRun.Status.DONE
+            run.finished_at = timezone.now()
+        run.save()
+    return True
+
+
+class _Chunk:
+    """What one chunk's rows refer to, looked up with a fixed number of queries.
+
+    Companies and investors are matched through `OrganizationIndex` (one
+    query each) and the missing ones created in bulk; the rounds the rows
+    name (by origin id or external key) are loaded with their investors and
+    sources; so are the rounds of the same companies, for duplicate detection.
+    """
+
+    def __init__(self, rows: list[RoundRow]) -> None:
+        self.company_ids, self.company_errors = _organizations(
+            Company,
+            [(r.company_slug, r.company, r.company_fields) for r in rows],
+        )
+        investor_refs: list[tuple[str, str, dict[str, str]]] = [
+            (str(i.get("slug") or ""), str(i["name"]), {}) for r in rows for i in r.investors
+        ]
+        investor_ids, self.investor_errors = _organizations(Investor, investor_refs)
+        self.investors = Investor.objects.in_bulk([pk for pk in investor_ids.values() if pk])
+        self.investor_ids = investor_ids
+        self.known_keys = dict(
+            RoundKey.objects.filter(key__in=[r.key for r in rows if r.key]).values_list(
+                "key", "round_id"
+            )
+        )
+        self.rounds = self._full_rounds(
+            {*self.known_keys.values(), *(r.round_id for r in rows if r.round_id)}
+        )
+        # (company, stage) -> rounds (only the fields compared), existing and planned
+        self.by_stage: dict[tuple[int, str], list[FundingRound]] = {}
+        nearby = FundingRound.objects.filter(
+            company_id__in={pk for pk in self.company_ids.values() if pk},
+            stage__in={r.stage for r in rows},
+        ).only("pk", "company_id", "stage", "announced_on", "amount", "currency")
+        for funding_round in nearby:
+            self.by_stage.setdefault((funding_round.company_id, funding_round.stage), []).append(
+                funding_round
+            )
+        self.drafts: list[RoundDraft] = []
+        self.draft_keys: dict[int, list[str]] = {}  # id(draft round) -> keys
+
+    @staticmethod
+    def _full_rounds(pks: set[int]) -> dict[int, FundingRound]:
+        """Rounds with their investors and sources: three queries."""
+        return FundingRound.objects.prefetch_related(
+            Prefetch("participations", queryset=Participation.objects.select_related("investor")),
+            "sources",
+        ).in_bulk(pks)
+
+    def full_round(self, pk: int) -> FundingRound:
+        if pk not in self.rounds:
+            self.rounds.update(self._full_rounds({pk}))
+        return self.rounds[pk]
+
+    def company_id(self, row: RoundRow) -> int:
+        ref = (row.company_slug, row.company)
+        pk = self.company_ids.get(ref)
+        if pk is None:
+            raise self.company_errors.get(ref) or ValidationError(
+                {"company": "could not be matched or created"}
+            )
+        return pk
+
+    def investor(self, name: str, slug: str) -> Investor:
+        pk = self.investor_ids.get((slug, name))
+        if pk is None:
+            error = self.investor_errors.get((slug, name))
+            raise ValidationError(
+                {"investors": f"{name[:100]}: {_reasons(error) if error else ''}"}
+            )
+        return self.investors[pk]
+
+
+def _organizations[O: (Company, Investor)](
+    model: type[O], refs: list[tuple[str, str, dict[str, str]]]
+) -> tuple[dict[tuple[str, str], int | None], dict[tuple[str, str], ValidationError]]:
+    """(slug, name) -> pk for each reference, creating the unknown ones in bulk."""
+    index = OrganizationIndex(model)
+    found: dict[tuple[str, str], int | None] = {}
+    new: dict[str, tuple[tuple[str, str], O]] = {}  # by match key: one per name
+    waiting: dict[str, list[tuple[str, str]]] = {}
+    seen: set[tuple[str, str]] = set()
+    for slug, name, fields in refs:
+        ref = (slug, name)
+        if ref in seen:
+            continue
+        seen.add(ref)
+        pk = (index.pk_of_slug(slug) if slug else None) or index.match(name)
+        if pk is not None:
+            found[ref] = pk
+            continue
+        key = match_key(name) or name
+        if key not in new:
+            new[key] = (ref, model(name=name, **{k: v for k, v in fields.items() if v}))
+        waiting.setdefault(key, []).append(ref)
+    keys = list(new)
+    created, refused = index.create_many([new[k][1] for k in keys])
+    errors: dict[tuple[str, str], ValidationError] = {}
+    for position, key in enumerate(keys):
+        organization = new[key][1]
+        for ref in waiting[key]:
+            if position in refused:
+                found[ref] = None
+                errors[ref] = refused[position]
+            else:
+                found[ref] = organization.pk
+    del created
+    return found, errors
+
+
+def _apply_rows(run: ImportRun, rows: list[RoundRow]) -> _Counts:
+    counts = _Counts()
+    chunk = _Chunk(rows)
+    seen: set[str] = set()
+    for row in rows:
+        if row.key and row.key in seen:
+            counts.unchanged += 1  # a row repeated within the file
+            continue
+        try:
+            outcome = _apply_row(row, chunk)
+        except ValidationError as error:
+            counts.failed += 1
+            counts.errors.append(_row_error(run, row.line, row.raw, _reasons(error)))
+            continue
+        seen.add(row.key)
+        setattr(counts, outcome, getattr(counts, outcome) + 1)
+    created = rounds_insert_prepared(drafts=chunk.drafts)
+    RoundKey.objects.bulk_create(
+        [
+            RoundKey(key=key, round=funding_round)
+            for draft, funding_round in zip(chunk.drafts, created, strict=True)
+            for key in chunk.draft_keys.get(id(draft.funding_round), [])
+        ]
+    )
+    return counts
+
+
+def _reasons(error: ValidationError) -> dict[str, str]:
+    if hasattr(error, "error_dict"):
+        return {
+            name: " ".join(str(m) for m in messages)
+            for name, messages in error.message_dict.items()
+        }
+    return {"row": " ".join(error.messages)}
+
+
+def _money(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _row_fields(row: RoundRow) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "announced_on_precision": row.precision,
+        "amount": _money(row.amount),
+        "currency": row.currency,
+        "amount_usd_published": _money(row.amount_usd_published),
+        "pre_money_valuation": _money(row.pre_money_valuation),
+        "post_money_valuation": _money(row.post_money_valuation),
+        "notes": row.notes,
+        "status": row.status,
+    }
+    return {k: v for k, v in fields.items() if v not in (None, "")}
+
+
+def _apply_row(row: RoundRow, chunk: _Chunk) -> str:
+    """Plan a new round, or update or leave one; returns "created", "updated" or "unchanged"."""
+    company_id = chunk.company_id(row)
+    announced_on = date.fromisoformat(row.announced_on)
+    investors = _participations(row, chunk, company_id)
+    fields = _row_fields(row)
+    target = _existing_round(row, company_id, announced_on, chunk)
+    if target is not None and target.pk is None:  # a certain duplicate of a row of this chunk
+        chunk.draft_keys[id(target)].append(row.key)
+        return "unchanged"
+    if target is None:
+        nearby = chunk.by_stage.setdefault((company_id, row.stage), [])
+        if any(_within_days(r.announced_on, announced_on) for r in nearby):
+            fields["status"] = RoundStatus.NEEDS_REVIEW
+        funding_round = FundingRound(
+            company_id=company_id, stage=row.stage, announced_on=announced_on, **fields
+        )
+        draft = RoundDraft(
+            funding_round=funding_round, investors=investors, sources=_sources(row, None) or ()
+        )
+        round_draft_prepare(draft=draft)
+        chunk.drafts.append(draft)
+        chunk.draft_keys[id(funding_round)] = [row.key] if row.key else []
+        nearby.append(funding_round)
+        return "created"
+    return _update(
+        row,
+        target=target,
+        fields=fields,
+        investors=investors,
+        announced_on=announced_on,
+        known_keys=chunk.known_keys,
+    )
+
+
+def _update(
+    row: RoundRow,
+    *,
+    target: FundingRound,
+    fields: dict[str, Any],
+    investors: list[ParticipationSpec],
+    announced_on: date,
+    known_keys: dict[str, int],
+) -> str:
+    changes = {k: v for k, v in fields.items() if getattr(target, k) != v}
+    if row.round_id is None or target.pk != row.round_id:
+        # Only the round's own record restates its status and date precision; another
+        # source's row never overrides a reviewed status.
+        changes.pop("status", None)
+        changes.pop("announced_on_precision", None)
+    elif target.announced_on != announced_on:
+        changes["announced_on"] = announced_on
+    if target.stage != row.stage:
+        changes["stage"] = row.stage
+    merged_investors = _merge_investors(target, investors)
+    merged_sources = _sources(row, target)
+    unchanged = not changes and merged_investors is None and merged_sources is None
+    if unchanged and (not row.key or row.key in known_keys):
+        return "unchanged"
+    with transaction.atomic():  # a savepoint: a refused row leaves nothing behind
+        if not unchanged:
+            round_update(
+                funding_round=target, investors=merged_investors, sources=merged_sources, **changes
+            )
+        _remember(row, target, known_keys)
+    return "unchanged" if unchanged else "updated"
+
+
+def _remember(row: RoundRow, funding_round: FundingRound, known_keys: dict[str, int]) -> None:
+    if row.key and row.round_id != funding_round.pk and row.key not in known_keys:
+        RoundKey.objects.create(key=row.key, round=funding_round)
+        known_keys[row.key] = funding_round.pk
+
+
+def _existing_round(
+    row: RoundRow, company_id: int, announced_on: date, chunk: _Chunk
+) -> FundingRound | None:
+    """The round this row is: by origin id, external key, or as a certain duplicate.
+
+    A certain duplicate may be a round planned earlier in this chunk (no pk yet).
+    """
+    if row.round_id is not None:
+        found = chunk.rounds.get(row.round_id)
+        if found is not None and found.company_id == company_id:
+            return found
+    if row.key in chunk.known_keys:
+        return chunk.rounds[chunk.known_keys[row.key]]
+    amount = _money(row.amount)
+    for candidate in chunk.by_stage.get((company_id, row.stage), []):
+        if _within_days(candidate.announced_on, announced_on) and _amounts_close(
+            candidate.amount, amount, candidate.currency, row.currency
+        ):
+            return candidate if candidate.pk is None else chunk.full_round(candidate.pk)
+    return None
+
+
+def _within_days(a: date, b: date) -> bool:
+    return abs((a - b).days) <= DUPLICATE_DAYS
+
+
+def _amounts_close(a: Decimal | None, b: Decimal | None, currency_a: str, currency_b: str) -> bool:
+    if a is None or b is None or currency_a != currency_b:
+        return False
+    return abs(a - b) <= DUPLICATE_AMOUNT_SHARE * max(a, b)
+
+
+def _participations(row: RoundRow, chunk: _Chunk, company_id: int) -> list[ParticipationSpec]:
+    specs: dict[int, ParticipationSpec] = {}
+    for item in row.investors:
+        investor = chunk.investor(str(item["name"]), str(item.get("slug") or ""))
+        if investor.company_id == company_id:
+            raise ValidationError({"investors": f"{investor} is the company raising this round."})
+        lead = bool(item.get("is_lead")) or (investor.pk in specs and specs[investor.pk].is_lead)
+        specs[investor.pk] = ParticipationSpec(investor=investor, is_lead=lead)
+    return list(specs.values())
+
+
+def _merge_investors(
+    funding_round: FundingRound, incoming: list[ParticipationSpec]
+) -> list[ParticipationSpec] | None:
+    """The round's investors plus the row's (lead if either says so); None when nothing changes."""
+    existing = {p.investor_id: p for p in funding_round.participations.all()}
+    changed = False
+    merged = {
+        pk: ParticipationSpec(investor=p.investor, is_lead=p.is_lead, amount=p.amount)
+        for pk, p in existing.items()
+    }
+    for spec in incoming:
+        current = merged.get(spec.investor.pk)
+        if current is None:
+            merged[spec.investor.pk] = spec
+            changed = True
+        elif spec.is_lead and not current.is_lead:
+            merged[spec.investor.pk] = ParticipationSpec(
+                investor=current.investor, is_lead=True, amount=current.amount
+            )
+            changed = True
+    return list(merged.values()) if changed else None
+
+
+def _sources(row: RoundRow, funding_round: FundingRound | None) -> list[SourceSpec] | None:
+    """The round's sources plus the row's; None when an existing round gains nothing."""
+    existing = {s.url: s for s in funding_round.sources.all()} if funding_round else {}
+    merged = {
+        url: SourceSpec(url=url, title=s.title, publisher=s.publisher, published_on=s.published_on)
+        for url, s in existing.items()
+    }
+    changed = False
+    for item in row.sources:
+        url = str(item["url"])
+        current = merged.get(url)
+        published = item.get("published_on")
+        spec = SourceSpec(
+            url=url,
+            title=item["title"]
+            if item.get("title") is not None
+            else (current.title if current else ""),
+            publisher=item["publisher"]
+            if item.get("publisher") is not None
+            else (current.publisher if current else ""),
+            published_on=date.fromisoformat(published)
+            if published
+            else (current.published_on if current and item.get("title") is None else None),
+        )
+        if current != spec:
+            merged[url] = spec
+            changed = True
+    if funding_round is None:
+        return list(merged.values())
+    return list(merged.values()) if changed else None
+
+
+# --- Scheduled sources ------------------------------------------------------------
+
+
+def import_source_start(*, source: ImportSource, trigger: str, started_by: Any = None) -> ImportRun:
+    """A queued run of the source, and its next scheduled time moved on."""
+    run = import_run_create(
+        location=source.url,
+        trigger=trigger,
+        format_name=source.format,
+        started_by=started_by,
+        source=source,
+    )
+    source.next_run_at = timezone.now() + timedelta(minutes=source.every_minutes)
+    source.save(update_fields=["next_run_at"])
+    return run
+
+
+def import_sources_due() -> list[ImportSource]:
+    """Enabled sources whose next run time has come (or was never set). One query."""
+    return list(
+        ImportSource.objects.filter(enabled=True).filter(
+            Q(next_run_at__isnull=True) | Q(next_run_at__lte=timezone.now())
+        )
+    )

@@ -1,0 +1,284 @@
+"""Crunchbase's three layouts, read from files written in their exact headers."""
+
+from __future__ import annotations
+
+import shutil
+import tarfile
+import zipfile
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from funding.importers.base import CellError
+from funding.importers.crunchbase import display_money
+from funding.importers.stages import stage_for
+from funding.models import FundingRound
+from tests.funding.importers.layouts import (
+    UI_HEADER,
+    V2_ROUNDS,
+    V4_ROUNDS,
+    v4_export,
+    v4_round,
+    write_csv,
+)
+
+
+def run_import(path: Path | str) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("import_rounds", str(path), stdout=out, stderr=StringIO())
+    return out.getvalue().strip().splitlines()[-1]
+
+
+def the_round(company: str) -> FundingRound:
+    return FundingRound.objects.get(company__name=company)
+
+
+def leads_and_others(funding_round: FundingRound) -> tuple[set[str], set[str]]:
+    parts = funding_round.participations.select_related("investor")
+    return (
+        {p.investor.name for p in parts if p.is_lead},
+        {p.investor.name for p in parts if not p.is_lead},
+    )
+
+
+@pytest.mark.django_db
+def test_a_v4_bulk_export_folder_imports_money_dates_and_investors(tmp_path: Path) -> None:
+    assert run_import(v4_export(tmp_path / "bulk")) == ("created=4 updated=0 unchanged=0 failed=0")
+    moonshot = the_round("Moonshot AI")
+    assert (moonshot.stage, str(moonshot.announced_on)) == ("series_a", "2024-02-19")
+    assert (moonshot.amount, moonshot.currency) == (Decimal(1_000_000_000), "USD")
+    assert moonshot.post_money_valuation_usd == Decimal(2_500_000_000)
+    assert leads_and_others(moonshot) == ({"Alibaba Group"}, {"HongShan"})
+    assert moonshot.company.country == "CN"
+    assert moonshot.company.website == "https://www.moonshot.cn"
+    assert moonshot.sources.get().url == "https://www.crunchbase.com/funding_round/r-usd"
+
+    mistral = the_round("Mistral AI")
+    assert (mistral.stage, mistral.amount, mistral.currency) == (
+        "seed",
+        Decimal(105_000_000),
+        "EUR",
+    )
+    assert mistral.amount_usd == Decimal(113_000_000)  # published USD kept
+    assert leads_and_others(mistral) == ({"Lightspeed Venture Partners"}, set())
+
+    zhipu = the_round("Zhipu AI")
+    assert (zhipu.amount, zhipu.currency, zhipu.usd_basis) == (
+        Decimal(2_500_000_000),
+        "CNY",
+        "exchange_rate",
+    )
+    sakana = the_round("Sakana AI")
+    assert (sakana.stage, sakana.currency, sakana.amount) == (
+        "series_unknown",
+        "JPY",
+        Decimal(30_000_000_000),
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["zip", "tar.gz"])
+def test_a_v4_export_archive_imports_like_its_folder(tmp_path: Path, kind: str) -> None:
+    folder = v4_export(tmp_path / "bulk_export")
+    archive = tmp_path / f"bulk_export.{kind}"
+    if kind == "zip":
+        with zipfile.ZipFile(archive, "w") as z:
+            for f in folder.iterdir():
+                z.write(f, f"bulk_export/{f.name}")
+    else:
+        with tarfile.open(archive, "w:gz") as t:
+            t.add(folder, "bulk_export")
+    assert run_import(archive) == "created=4 updated=0 unchanged=0 failed=0"
+    assert leads_and_others(the_round("Moonshot AI"))[0] == {"Alibaba Group"}
+
+
+@pytest.mark.django_db
+def test_a_v4_export_split_in_parts_imports_every_part(tmp_path: Path) -> None:
+    folder = tmp_path / "bulk"
+    folder.mkdir()
+    write_csv(folder / "funding_rounds_part_1.csv", V4_ROUNDS, [v4_round("a", "Alpha AI")])
+    write_csv(folder / "funding_rounds_part_2.csv", V4_ROUNDS, [v4_round("b", "Beta AI")])
+    assert run_import(folder) == "created=2 updated=0 unchanged=0 failed=0"
+
+
+@pytest.mark.django_db
+def test_an_archive_member_outside_the_archive_fails_the_run(tmp_path: Path) -> None:
+    folder = v4_export(tmp_path / "bulk")
+    archive = tmp_path / "evil.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(folder / "funding_rounds.csv", "../funding_rounds.csv")
+    with pytest.raises(SystemExit):
+        run_import(archive)
+    assert FundingRound.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_2x_export_reads_types_codes_and_lead_flags(tmp_path: Path) -> None:
+    folder = tmp_path / "cb2x"
+    folder.mkdir()
+    write_csv(
+        folder / "funding_rounds.csv",
+        V2_ROUNDS,
+        [
+            {
+                "company_name": "Rethink Robots",
+                "country_code": "USA",
+                "funding_round_type": "venture",
+                "funding_round_code": "C",
+                "announced_on": "2013-11-01",
+                "raised_amount_usd": "11500002",
+                "investor_names": "Bezos Expeditions, CRV, Sigma Partners",
+                "funding_round_uuid": "2x-1",
+            },
+            {
+                "company_name": "Venture Co",
+                "funding_round_type": "venture",
+                "announced_on": "2014-01-01",
+                "funding_round_uuid": "2x-2",
+            },
+            {
+                "company_name": "Euro Co",
+                "funding_round_type": "seed",
+                "announced_on": "2014-03-03",
+                "raised_amount": "550000",
+                "raised_amount_usd": "707630",
+                "raised_amount_currency_code": "EUR",
+                "funding_round_uuid": "2x-3",
+            },
+        ],
+    )
+    write_csv(
+        folder / "investments.csv",
+        ["funding_round_uuid", "investor_uuid", "is_lead_investor"],
+        [
+            {"funding_round_uuid": "2x-1", "investor_uuid": "i-crv", "is_lead_investor": "t"},
+            {"funding_round_uuid": "2x-1", "investor_uuid": "i-bezos", "is_lead_investor": "f"},
+        ],
+    )
+    write_csv(
+        folder / "investors.csv",
+        ["investor_name", "country_code", "uuid"],
+        [
+            {"investor_name": "CRV", "uuid": "i-crv"},
+            {"investor_name": "Bezos Expeditions", "uuid": "i-bezos"},
+        ],
+    )
+    assert run_import(folder) == "created=3 updated=0 unchanged=0 failed=0"
+    rethink = the_round("Rethink Robots")
+    assert (rethink.stage, rethink.amount, rethink.currency) == (
+        "series_c",
+        Decimal("11500002"),
+        "USD",
+    )
+    assert leads_and_others(rethink) == ({"CRV"}, {"Bezos Expeditions", "Sigma Partners"})
+    assert the_round("Venture Co").stage == "series_unknown"
+    assert the_round("Venture Co").amount is None
+    euro = the_round("Euro Co")
+    assert (euro.amount, euro.currency, euro.amount_usd) == (
+        Decimal(550000),
+        "EUR",
+        Decimal(707630),
+    )
+
+
+@pytest.mark.django_db
+def test_a_pro_ui_export_reads_display_money_and_leads(tmp_path: Path) -> None:
+    path = write_csv(
+        tmp_path / "ui.csv",
+        UI_HEADER,
+        [
+            {
+                "Company Name": "ElevenVoices",
+                "Announced Date": "2025-01-24",
+                "Money Raised": "$180M",
+                "Lead Investors": "Andreessen Horowitz, ICONIQ Growth",
+                "Funding Type": "Series C",
+            },
+            {
+                "Company Name": "Helsing Co",
+                "Announced Date": "2023-09-14",
+                "Money Raised": "€8.8M",
+                "Funding Type": "Non-equity Assistance",
+            },
+            {
+                "Company Name": "Quiet Co",
+                "Announced Date": "2025-11-11",
+                "Money Raised": "",
+                "Lead Investors": "Someone Famous",
+                "Funding Type": "Funding Round",
+            },
+        ],
+    )
+    assert run_import(path) == "created=3 updated=0 unchanged=0 failed=0"
+    eleven = the_round("ElevenVoices")
+    assert (eleven.stage, eleven.amount, eleven.currency) == (
+        "series_c",
+        Decimal(180_000_000),
+        "USD",
+    )
+    assert leads_and_others(eleven) == ({"Andreessen Horowitz", "ICONIQ Growth"}, set())
+    helsing = the_round("Helsing Co")
+    assert (helsing.stage, helsing.amount, helsing.currency) == (
+        "non_equity_assistance",
+        Decimal(8_800_000),
+        "EUR",
+    )
+    quiet = the_round("Quiet Co")
+    assert (quiet.stage, quiet.amount) == ("undisclosed", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$2.3B", (Decimal(2_300_000_000), "USD")),
+        ("€8.8M", (Decimal(8_800_000), "EUR")),
+        ("$180M", (Decimal(180_000_000), "USD")),
+        ("CN¥500M", (Decimal(500_000_000), "CNY")),
+        ("¥3B", (Decimal(3_000_000_000), "JPY")),
+        ("$950K", (Decimal(950_000), "USD")),
+        ("", None),
+    ],
+)
+def test_display_money_parses(text: str, expected: tuple[Decimal, str] | None) -> None:
+    assert display_money(text) == expected
+
+
+@pytest.mark.parametrize("text", ["$", "lots", "$-5M", "XQZ5M", "$1,5,,M x"])
+def test_display_money_rejects_what_is_not_an_amount(text: str) -> None:
+    with pytest.raises(CellError):
+        display_money(text)
+
+
+@pytest.mark.parametrize(
+    ("label", "code", "stage"),
+    [
+        ("Funding Round", "", "undisclosed"),
+        ("Pre-Seed", "", "pre_seed"),
+        ("Non-equity Assistance", "", "non_equity_assistance"),
+        ("venture", "A", "series_a"),
+        ("venture", "", "series_unknown"),
+        ("Venture - Series Unknown", "", "series_unknown"),
+        ("series_j", "", "series_j"),
+        ("corporate_round", "", "corporate_round"),
+        ("Post-IPO Equity", "", "post_ipo_equity"),
+        ("seed", "A", "seed"),
+    ],
+)
+def test_every_crunchbase_label_maps_through_the_one_table(
+    label: str, code: str, stage: str
+) -> None:
+    assert stage_for(label, code) == stage
+
+
+def test_an_unknown_label_maps_to_nothing() -> None:
+    assert stage_for("Mystery Round") is None
+
+
+@pytest.mark.django_db
+def test_a_copy_of_a_real_sample_layout_is_detected(tmp_path: Path) -> None:
+    shutil.copy(v4_export(tmp_path / "b") / "funding_rounds.csv", tmp_path / "rounds.csv")
+    assert run_import(tmp_path / "rounds.csv") == "created=4 updated=0 unchanged=0 failed=0"

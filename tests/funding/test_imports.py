@@ -1,0 +1,320 @@
+"""The import pipeline: runs, idempotency, duplicates, bad rows, the command, admin, schedules."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+from unittest import mock
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from config.celery_app import app
+from funding.imports import import_chunk_apply, import_run_create, import_run_prepare
+from funding.models import FundingRound, ImportRowError, ImportRun, ImportSource
+from funding.tasks import import_chunk, import_sources_run_due
+from tests.factories import CompanyFactory, RoundFactory
+from tests.funding.importers.layouts import V4_ROUNDS, csv_text, v4_round, write_csv
+
+
+@pytest.fixture(autouse=True)
+def _eager_tasks() -> Iterator[None]:
+    """Tasks run in this process even when CI points Celery at a real broker."""
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+def run_import(path: Path | str, *extra: str) -> tuple[str, str]:
+    out, err = StringIO(), StringIO()
+    call_command("import_rounds", str(path), *extra, stdout=out, stderr=err)
+    return out.getvalue().strip().splitlines()[-1], err.getvalue()
+
+
+def rounds_file(tmp_path: Path, *rows: dict[str, str], name: str = "rounds.csv") -> Path:
+    return write_csv(tmp_path / name, V4_ROUNDS, list(rows))
+
+
+@pytest.mark.django_db
+def test_importing_the_same_file_twice_creates_nothing_the_second_time(tmp_path: Path) -> None:
+    path = rounds_file(tmp_path, v4_round("a", "Alpha AI"), v4_round("b", "Beta AI"))
+    assert run_import(path)[0] == "created=2 updated=0 unchanged=0 failed=0"
+    assert run_import(path)[0] == "created=0 updated=0 unchanged=2 failed=0"
+    assert FundingRound.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_row_doubled_in_one_file_makes_one_round(tmp_path: Path) -> None:
+    row = v4_round("a", "Alpha AI", raised_amount="5000000", raised_amount_currency_code="USD")
+    assert run_import(rounds_file(tmp_path, row, row))[0] == (
+        "created=1 updated=0 unchanged=1 failed=0"
+    )
+    assert FundingRound.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_changed_row_updates_its_round(tmp_path: Path) -> None:
+    run_import(rounds_file(tmp_path, v4_round("a", "Alpha AI", raised_amount="")))
+    changed = v4_round("a", "Alpha AI", raised_amount="7000000", raised_amount_currency_code="USD")
+    assert run_import(rounds_file(tmp_path, changed))[0] == (
+        "created=0 updated=1 unchanged=0 failed=0"
+    )
+    assert FundingRound.objects.get().amount == Decimal(7_000_000)
+
+
+@pytest.mark.django_db
+def test_companies_are_matched_by_name_and_alias(tmp_path: Path) -> None:
+    company = CompanyFactory.create(name="Moonshot AI", aliases=["月之暗面"])
+    path = rounds_file(
+        tmp_path, v4_round("a", "MOONSHOT  AI"), v4_round("b", "月之暗面", investment_type="seed")
+    )
+    run_import(path)
+    assert set(FundingRound.objects.values_list("company", flat=True)) == {company.pk}
+
+
+@pytest.mark.django_db
+def test_a_likely_duplicate_round_is_merged_not_doubled(tmp_path: Path) -> None:
+    existing = RoundFactory.create(
+        company=CompanyFactory.create(name="Alpha AI"),
+        announced_on=date(2024, 2, 1),
+        amount=Decimal(10_000_000),
+    )
+    row = v4_round(
+        "a",
+        "Alpha AI",
+        announced_on="2024-02-20",
+        raised_amount="10300000",
+        raised_amount_currency_code="USD",
+    )
+    assert run_import(rounds_file(tmp_path, row))[0] == ("created=0 updated=1 unchanged=0 failed=0")
+    existing.refresh_from_db()
+    assert existing.amount == Decimal(10_300_000)
+    assert FundingRound.objects.count() == 1
+    assert run_import(rounds_file(tmp_path, row))[0] == ("created=0 updated=0 unchanged=1 failed=0")
+
+
+@pytest.mark.django_db
+def test_a_near_match_that_is_not_certain_is_flagged_for_review(tmp_path: Path) -> None:
+    RoundFactory.create(
+        company=CompanyFactory.create(name="Alpha AI"),
+        announced_on=date(2024, 2, 1),
+        amount=Decimal(10_000_000),
+    )
+    row = v4_round(
+        "a",
+        "Alpha AI",
+        announced_on="2024-02-20",
+        raised_amount="20000000",
+        raised_amount_currency_code="USD",
+    )
+    run_import(rounds_file(tmp_path, row))
+    assert FundingRound.objects.filter(status="needs_review").count() == 1
+    assert FundingRound.objects.count() == 2
+
+
+MALFORMED = [
+    # (cells of a v4 row, or raw line; field named in the reason)
+    (v4_round("bad-date", "Date Co", announced_on="2024-13-45"), "announced_on"),
+    (
+        v4_round("neg", "Neg Co", raised_amount="-5", raised_amount_currency_code="USD"),
+        "raised_amount",
+    ),
+    (
+        v4_round("big", "Big Co", raised_amount="1e30", raised_amount_currency_code="USD"),
+        "raised_amount",
+    ),
+    (
+        v4_round("cur", "Cur Co", raised_amount="5", raised_amount_currency_code="XXY"),
+        "raised_amount_currency_code",
+    ),
+    (v4_round("noname", ""), "org_name"),
+    (v4_round("formula", '=HYPERLINK("http://x")'), "org_name"),
+    (v4_round("long", "L" * 10_000), "org_name"),
+    (v4_round("type", "Type Co", investment_type="mystery"), "investment_type"),
+]
+
+
+@pytest.mark.django_db
+def test_a_malformed_corpus_reports_every_bad_row_and_imports_every_good_one(
+    tmp_path: Path,
+) -> None:
+    good = [v4_round(f"g{n}", f"Good {n}") for n in range(3)]
+    text = csv_text(V4_ROUNDS, [good[0], *[row for row, _ in MALFORMED], good[1]])
+    lines = text.splitlines()
+    lines.insert(3, "too,few,columns")
+    raw = "\r\n".join(lines).encode()
+    bad_utf8 = csv_text(V4_ROUNDS, [v4_round("utf", "Bad UTF")]).splitlines()[1].encode()
+    bad_utf8 = bad_utf8.replace(b"Bad UTF", b"Bad \xff\xfe UTF")
+    good_last = csv_text(V4_ROUNDS, [good[2]]).splitlines()[1].encode()
+    path = tmp_path / "funding_rounds.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + raw + b"\r\n" + bad_utf8 + b"\r\n" + good_last + b"\r\n")
+
+    summary, err = run_import(path)
+
+    run = ImportRun.objects.get()
+    bad_count = len(MALFORMED) + 2  # plus the short row and the invalid UTF-8 row
+    assert summary == f"created=3 updated=0 unchanged=0 failed={bad_count}"
+    assert run.status == "done"
+    assert run.created + run.updated + run.unchanged + run.failed == run.rows_total
+    assert run.rows_total == 3 + bad_count
+    errors = {e.line: e.reasons for e in ImportRowError.objects.filter(run=run)}
+    assert len(errors) == bad_count
+    assert errors[4] == {"row": f"expected {len(V4_ROUNDS)} columns, found 3"}
+    for offset, (_, field) in enumerate(MALFORMED):
+        line = 3 + offset + (offset >= 1)  # the short row is line 4
+        assert field in errors[line], (line, errors[line])
+    assert "not valid UTF-8" in " ".join(errors[max(errors)].values())
+    assert "rows rejected" in err
+
+
+@pytest.mark.django_db
+def test_a_file_that_is_not_the_format_fails_with_one_message_and_changes_nothing(
+    tmp_path: Path,
+) -> None:
+    RoundFactory.create()
+    path = tmp_path / "notes.csv"
+    path.write_text("name,age\nann,3\n")
+    with pytest.raises(SystemExit) as exit_info:
+        run_import(path)
+    assert exit_info.value.code == 1
+    run = ImportRun.objects.get()
+    assert run.status == "failed"
+    assert "not a file Roundbook can import" in run.message
+    assert FundingRound.objects.count() == 1
+    assert run.chunks.count() == 0
+    assert not ImportRowError.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_named_format_that_does_not_fit_fails_the_run(tmp_path: Path) -> None:
+    path = rounds_file(tmp_path, v4_round("a", "Alpha AI"))
+    with pytest.raises(SystemExit):
+        run_import(path, "--format", "roundbook")
+    assert FundingRound.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_chunk_delivered_twice_is_applied_once(tmp_path: Path, settings: object) -> None:
+    settings.IMPORT_CHUNK_ROWS = 2  # type: ignore[attr-defined]
+    path = rounds_file(tmp_path, *(v4_round(str(n), f"Co {n}") for n in range(5)))
+    run = import_run_create(location=str(path), trigger=ImportRun.Trigger.COMMAND)
+    import_run_prepare(run_id=run.pk)
+    run.refresh_from_db()
+    assert (run.status, run.chunks_total, run.rows_total) == ("running", 3, 5)
+    assert import_chunk_apply(run_id=run.pk, number=1) is True
+    assert import_chunk_apply(run_id=run.pk, number=1) is False
+    for number in (0, 2):
+        import_chunk_apply(run_id=run.pk, number=number)
+    run.refresh_from_db()
+    assert (run.status, run.created, run.chunks_done) == ("done", 5, 3)
+    assert FundingRound.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_a_chunk_that_keeps_failing_fails_the_run_with_its_reason(tmp_path: Path) -> None:
+    path = rounds_file(tmp_path, v4_round("a", "Alpha AI"))
+    run = import_run_create(location=str(path), trigger=ImportRun.Trigger.COMMAND)
+    import_run_prepare(run_id=run.pk)
+    with (
+        mock.patch("funding.imports._apply_rows", side_effect=RuntimeError("disk on fire")),
+        pytest.raises(RuntimeError),
+    ):
+        import_chunk.delay(run.pk, 0)
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert "disk on fire" in run.message
+
+
+@pytest.fixture
+def admin_client(db: None) -> Client:
+    client = Client()
+    client.force_login(User.objects.create_superuser("ops", "ops@example.com", "a-long-password-1"))
+    return client
+
+
+@pytest.mark.django_db
+def test_an_uploaded_file_is_imported_and_its_run_shown(
+    admin_client: Client,
+    tmp_path: Path,
+    settings: object,
+    django_capture_on_commit_callbacks: object,
+) -> None:
+    settings.IMPORT_UPLOAD_DIR = tmp_path  # type: ignore[attr-defined]
+    content = csv_text(V4_ROUNDS, [v4_round("a", "Alpha AI"), v4_round("b", "", org_uuid="x")])
+    upload = SimpleUploadedFile("rounds.csv", content.encode(), content_type="text/csv")
+    with django_capture_on_commit_callbacks(execute=True):  # type: ignore[operator]
+        response = admin_client.post(
+            reverse("admin:funding_importrun_upload"), {"file": upload, "format": ""}
+        )
+    run = ImportRun.objects.get()
+    assert response.status_code == 302
+    assert (run.status, run.created, run.failed, run.trigger) == ("done", 1, 1, "upload")
+    assert run.started_by is not None
+    assert list(tmp_path.iterdir()) == []  # the upload is deleted once read
+    page = admin_client.get(reverse("admin:funding_importrun_change", args=[run.pk]))
+    assert b"1 of 1 chunks" in page.content
+    assert b"org_name: is missing" in page.content
+    listing = admin_client.get(reverse("admin:funding_importrun_changelist"))
+    assert b"Upload a file" in listing.content
+    errors = admin_client.get(
+        reverse("admin:funding_importrowerror_changelist") + f"?run__id__exact={run.pk}"
+    )
+    assert b"org_name: is missing" in errors.content
+
+
+@pytest.mark.django_db
+def test_an_upload_over_the_size_cap_is_refused(admin_client: Client, settings: object) -> None:
+    settings.IMPORT_MAX_BYTES = 10  # type: ignore[attr-defined]
+    upload = SimpleUploadedFile("rounds.csv", b"x" * 11)
+    response = admin_client.post(reverse("admin:funding_importrun_upload"), {"file": upload})
+    assert response.status_code == 200
+    assert b"larger than" in response.content
+    assert not ImportRun.objects.exists()
+
+
+@pytest.mark.django_db
+def test_run_now_imports_a_source(
+    admin_client: Client, tmp_path: Path, django_capture_on_commit_callbacks: object
+) -> None:
+    source = ImportSource.objects.create(name="feed", url="https://data.example.com/r.csv")
+    path = rounds_file(tmp_path, v4_round("a", "Alpha AI"))
+    with (
+        mock.patch("funding.imports.fetch_to_file", return_value=path),
+        django_capture_on_commit_callbacks(execute=True),  # type: ignore[operator]
+    ):
+        admin_client.post(
+            reverse("admin:funding_importsource_changelist"),
+            {"action": "run_now", "_selected_action": [source.pk]},
+        )
+    run = ImportRun.objects.get()
+    assert (run.status, run.created, run.trigger, run.source) == ("done", 1, "admin", source)
+
+
+@pytest.mark.django_db
+def test_the_beat_task_runs_due_sources_only(
+    tmp_path: Path, django_capture_on_commit_callbacks: object
+) -> None:
+    later = timezone.now() + timedelta(hours=1)
+    due = ImportSource.objects.create(name="due", url="https://a.example.com/r.csv")
+    ImportSource.objects.create(name="later", url="https://b.example.com/r.csv", next_run_at=later)
+    ImportSource.objects.create(name="off", url="https://c.example.com/r.csv", enabled=False)
+    path = rounds_file(tmp_path, v4_round("a", "Alpha AI"))
+    with (
+        mock.patch("funding.imports.fetch_to_file", return_value=path),
+        django_capture_on_commit_callbacks(execute=True),  # type: ignore[operator]
+    ):
+        assert import_sources_run_due() == 1
+    due.refresh_from_db()
+    assert due.next_run_at is not None
+    assert due.next_run_at > timezone.now()
+    assert ImportRun.objects.get().source == due
+    assert FundingRound.objects.count() == 1
