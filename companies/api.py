@@ -16,7 +16,13 @@ from rest_framework.response import Response
 from api.pagination import PageNumberPagination
 from api.views import APIViewMixin
 from companies.models import COUNTRY_CODES, Company, CompanyStatus, Investor, InvestorKind
-from companies.services import company_create, company_update, investor_create, investor_update
+from companies.services import (
+    company_create,
+    company_update,
+    investor_create,
+    investor_update,
+    organization_delete,
+)
 from funding.filters import CompanyFilter, InvestorFilter
 
 
@@ -174,8 +180,7 @@ class OrganizationViewSet[M: Company | Investor](APIViewMixin, viewsets.GenericV
         return self.update(request, slug, partial=True)
 
     def destroy(self, request: Request, slug: str) -> Response:
-        with transaction.atomic():
-            self.get_object().delete()
+        organization_delete(organization=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

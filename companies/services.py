@@ -267,3 +267,13 @@ def investor_get_or_create(*, name: str, **fields: Unpack[InvestorFields]) -> tu
     if existing is not None:
         return existing, False
     return investor_create(name=name, **fields), True
+
+
+@transaction.atomic
+def organization_delete(*, organization: Organization) -> None:
+    """Delete a company or investor; its history keeps it.
+
+    Raises ProtectedError while rounds still refer to it (a company's rounds, an
+    investor's participations): merge or delete those first.
+    """
+    organization.delete()

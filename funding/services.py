@@ -396,3 +396,9 @@ def rounds_reconvert(*, currency: str) -> int:
                 funding_round.save()
                 changed += 1
     return changed
+
+
+@transaction.atomic
+def round_delete(*, funding_round: FundingRound) -> None:
+    """Delete a round with its participations and sources; their history keeps them."""
+    funding_round.delete()

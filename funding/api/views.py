@@ -42,7 +42,14 @@ from funding.roundbook_format import (
     records_from_rows,
     round_records,
 )
-from funding.services import CENTS, ParticipationSpec, SourceSpec, round_create, round_update
+from funding.services import (
+    CENTS,
+    ParticipationSpec,
+    SourceSpec,
+    round_create,
+    round_delete,
+    round_update,
+)
 
 _CSV_PARAMETER = OpenApiParameter(
     "format",
@@ -186,7 +193,7 @@ class RoundViewSet(RoundListMixin):
         return self.update(request, pk, partial=True)
 
     def destroy(self, request: Request, pk: str) -> Response:
-        get_object_or_404(FundingRound, pk=int(pk)).delete()
+        round_delete(funding_round=get_object_or_404(FundingRound, pk=int(pk)))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
