@@ -18,7 +18,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from funding.models import FundingRound, Participation, Source
 
@@ -114,7 +114,7 @@ def _records(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     sources: dict[int, list[dict[str, Any]]] = {}
     for s in (
         Source.objects.filter(round_id__in=ids)
-        .order_by("published_on", "id")
+        .order_by(F("published_on").asc(nulls_last=True), "id")
         .values("round_id", "url", "title", "publisher", "published_on")
     ):
         sources.setdefault(s["round_id"], []).append(
