@@ -22,7 +22,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     DJANGO_SETTINGS_MODULE=config.settings \
     PORT=8000
 RUN useradd --system --uid 10001 --user-group --no-create-home --home-dir /nonexistent roundbook \
- && install --directory --owner roundbook --group roundbook /var/lib/roundbook
+ && install --directory --owner roundbook --group roundbook /var/lib/roundbook \
+    /var/lib/roundbook/imports
 COPY --from=builder /opt/venv /opt/venv
 WORKDIR /app
 # Source owned by root: the app user can read it, never change it.

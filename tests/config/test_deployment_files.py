@@ -52,7 +52,12 @@ def test_the_application_waits_for_healthy_servers_and_migrations(
 
 
 def test_data_lives_in_named_volumes(compose: dict[str, Any]) -> None:
-    assert set(compose["volumes"]) == {"postgres-data", "redis-data", "beat-schedule"}
+    assert set(compose["volumes"]) == {
+        "postgres-data",
+        "redis-data",
+        "beat-schedule",
+        "import-uploads",
+    }
     mounts = [m for s in compose["services"].values() for m in s.get("volumes", [])]
     assert all(mount.split(":")[0] in compose["volumes"] for mount in mounts)
 
@@ -88,3 +93,13 @@ def test_secrets_and_local_files_stay_out_of_the_image() -> None:
     ignored = (ROOT / ".dockerignore").read_text().splitlines()
     for entry in [".env", "local.env", ".git", ".venv", "db.sqlite3*"]:
         assert entry in ignored
+
+
+def test_uploaded_imports_are_shared_by_web_and_workers(compose: dict[str, Any]) -> None:
+    # The root filesystem is read-only; an upload must reach the worker that reads it.
+    for service in ("web", "worker"):
+        assert (
+            "import-uploads:/var/lib/roundbook/imports" in compose["services"][service]["volumes"]
+        )
+        environment = compose["services"][service]["environment"]
+        assert environment["IMPORT_UPLOAD_DIR"] == "/var/lib/roundbook/imports"
