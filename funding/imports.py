@@ -55,6 +55,7 @@ from funding.models import (
 )
 from funding.services import (
     ParticipationSpec,
+    RateCache,
     RoundDraft,
     SourceSpec,
     round_draft_prepare,
@@ -271,6 +272,7 @@ class _Chunk:
             self.by_stage.setdefault((funding_round.company_id, funding_round.stage), []).append(
                 funding_round
             )
+        self.rates: RateCache = {}
         self.drafts: list[RoundDraft] = []
         self.draft_keys: dict[int, list[str]] = {}  # id(draft round) -> keys
 
@@ -419,7 +421,7 @@ def _apply_row(row: RoundRow, chunk: _Chunk) -> str:
         draft = RoundDraft(
             funding_round=funding_round, investors=investors, sources=_sources(row, None) or ()
         )
-        round_draft_prepare(draft=draft)
+        round_draft_prepare(draft=draft, rates=chunk.rates)
         chunk.drafts.append(draft)
         chunk.draft_keys[id(funding_round)] = [row.key] if row.key else []
         nearby.append(funding_round)
