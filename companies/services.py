@@ -14,8 +14,8 @@ from typing import TypedDict, Unpack
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
-from simple_history.utils import bulk_create_with_history
 
+from companies.bulk import bulk_insert
 from companies.models import Company, Investor, Organization, Sector
 from companies.names import base_slug, encode_keys, match_key, match_keys
 
@@ -129,7 +129,7 @@ class OrganizationIndex[O: Organization]:
                 errors[position] = error
                 continue
             valid.append(organization)
-        created = bulk_create_with_history(valid, self.model, batch_size=1000)
+        created = bulk_insert(self.model, valid)
         for organization in created:
             self._add(organization.pk, organization.slug, organization.match_keys)
         return list(created), errors

@@ -35,6 +35,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
+from companies.bulk import bulk_insert
 from companies.models import Company, Investor
 from companies.names import match_key
 from companies.services import OrganizationIndex
@@ -54,6 +55,7 @@ from funding.models import (
 )
 from funding.services import (
     ParticipationSpec,
+    RateCache,
     RoundDraft,
     SourceSpec,
     round_draft_prepare,
@@ -270,14 +272,15 @@ class _Chunk:
             self.by_stage.setdefault((funding_round.company_id, funding_round.stage), []).append(
                 funding_round
             )
+        self.rates: RateCache = {}
         self.drafts: list[RoundDraft] = []
         self.draft_keys: dict[int, list[str]] = {}  # id(draft round) -> keys
 
     @staticmethod
     def _full_rounds(pks: set[int]) -> dict[int, FundingRound]:
-        """Rounds with their investors and sources: three queries."""
+        """Rounds with their participations (not the investors) and sources: three queries."""
         return FundingRound.objects.prefetch_related(
-            Prefetch("participations", queryset=Participation.objects.select_related("investor")),
+            Prefetch("participations", queryset=Participation.objects.order_by()),
             "sources",
         ).in_bulk(pks)
 
@@ -359,12 +362,14 @@ def _apply_rows(run: ImportRun, rows: list[RoundRow]) -> _Counts:
         seen.add(row.key)
         setattr(counts, outcome, getattr(counts, outcome) + 1)
     created = rounds_insert_prepared(drafts=chunk.drafts)
-    RoundKey.objects.bulk_create(
+    bulk_insert(
+        RoundKey,
         [
             RoundKey(key=key, round=funding_round)
             for draft, funding_round in zip(chunk.drafts, created, strict=True)
             for key in chunk.draft_keys.get(id(draft.funding_round), [])
-        ]
+        ],
+        history=False,
     )
     return counts
 
@@ -416,7 +421,7 @@ def _apply_row(row: RoundRow, chunk: _Chunk) -> str:
         draft = RoundDraft(
             funding_round=funding_round, investors=investors, sources=_sources(row, None) or ()
         )
-        round_draft_prepare(draft=draft)
+        round_draft_prepare(draft=draft, rates=chunk.rates)
         chunk.drafts.append(draft)
         chunk.draft_keys[id(funding_round)] = [row.key] if row.key else []
         nearby.append(funding_round)
@@ -516,9 +521,17 @@ def _participations(row: RoundRow, chunk: _Chunk, company_id: int) -> list[Parti
 def _merge_investors(
     funding_round: FundingRound, incoming: list[ParticipationSpec]
 ) -> list[ParticipationSpec] | None:
-    """The round's investors plus the row's (lead if either says so); None when nothing changes."""
-    existing = {p.investor_id: p for p in funding_round.participations.all()}
-    changed = False
+    """The round's investors plus the row's (lead if either says so); None when nothing changes.
+
+    Loads the round's investors (one query) only when something changes.
+    """
+    leads = {p.investor_id: p.is_lead for p in funding_round.participations.all()}
+    if all(
+        spec.investor.pk in leads and (leads[spec.investor.pk] or not spec.is_lead)
+        for spec in incoming
+    ):
+        return None
+    existing = {p.investor_id: p for p in funding_round.participations.select_related("investor")}
     merged = {
         pk: ParticipationSpec(investor=p.investor, is_lead=p.is_lead, amount=p.amount)
         for pk, p in existing.items()
@@ -527,13 +540,11 @@ def _merge_investors(
         current = merged.get(spec.investor.pk)
         if current is None:
             merged[spec.investor.pk] = spec
-            changed = True
         elif spec.is_lead and not current.is_lead:
             merged[spec.investor.pk] = ParticipationSpec(
                 investor=current.investor, is_lead=True, amount=current.amount
             )
-            changed = True
-    return list(merged.values()) if changed else None
+    return list(merged.values())
 
 
 def _sources(row: RoundRow, funding_round: FundingRound | None) -> list[SourceSpec] | None:

@@ -16,8 +16,8 @@ from typing import TypedDict, Unpack
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from simple_history.utils import bulk_create_with_history
 
+from companies.bulk import bulk_insert
 from companies.models import Company, Investor
 from companies.services import organization_save
 from funding.currency import ecb_rate_to_usd
@@ -101,14 +101,26 @@ def _times(value: Decimal | None, factor: Decimal | None) -> Decimal | None:
     return (value * factor).quantize(CENTS, rounding=ROUND_HALF_EVEN)
 
 
-def round_derive_money(*, funding_round: FundingRound) -> None:
+type RateCache = dict[tuple[str, date], ExchangeRate | None]
+
+
+def _rate_on(currency: str, on: date, rates: RateCache | None) -> ExchangeRate | None:
+    if rates is None:
+        return exchange_rate_on(currency=currency, on=on)
+    if (currency, on) not in rates:
+        rates[currency, on] = exchange_rate_on(currency=currency, on=on)
+    return rates[currency, on]
+
+
+def round_derive_money(*, funding_round: FundingRound, rates: RateCache | None = None) -> None:
     """Fill the derived money fields of an unsaved round in place.
 
     Pre-money from post-money and amount (or post from pre and amount), and
     the USD figures: equal to the native ones for USD rounds, scaled from the
     published USD amount when the source gave one, else converted with the
     exchange rate of the announcement date (kept on the round). May run the
-    queries of `exchange_rate_on`.
+    queries of `exchange_rate_on`, once per (currency, date) when given a
+    `rates` cache (an import chunk's).
     """
     r = funding_round
     r.currency = (r.currency or "").strip().upper()
@@ -132,7 +144,7 @@ def round_derive_money(*, funding_round: FundingRound) -> None:
         r.usd_basis = FundingRound.UsdBasis.PUBLISHED
         factor = r.amount_usd_published / r.amount
     else:
-        r.exchange_rate = exchange_rate_on(currency=r.currency, on=r.announced_on)
+        r.exchange_rate = _rate_on(r.currency, r.announced_on, rates)
         if r.exchange_rate is None:
             r.usd_basis = FundingRound.UsdBasis.NONE
         else:
@@ -149,13 +161,15 @@ def round_derive_money(*, funding_round: FundingRound) -> None:
 # --- Rounds ---------------------------------------------------------------------
 
 
-def round_prepare(*, funding_round: FundingRound, relations_checked: bool = False) -> None:
+def round_prepare(
+    *, funding_round: FundingRound, relations_checked: bool = False, rates: RateCache | None = None
+) -> None:
     """Derive the money fields and validate a round, without saving it.
 
     `relations_checked`: the company and exchange rate were just read from the
     database, so their existence is not queried again (the foreign keys still hold).
     """
-    round_derive_money(funding_round=funding_round)
+    round_derive_money(funding_round=funding_round, rates=rates)
     # clean() and the field choices cover every check constraint of a round with a
     # message per field; re-running the constraints in Python would cost one query
     # each (16) for nothing. The database still enforces them.
@@ -191,14 +205,14 @@ def _check_unique_investors(investors: Sequence[ParticipationSpec]) -> None:
         seen.add(spec.investor.pk)
 
 
-def round_draft_prepare(*, draft: RoundDraft) -> None:
+def round_draft_prepare(*, draft: RoundDraft, rates: RateCache | None = None) -> None:
     """Derive and validate a new round, its participations and sources, in memory.
 
     The same derivation and checks as `round_create`, with no query except the
-    exchange-rate lookups of `round_derive_money` (the company and investors
-    come from the database); ValidationError when invalid.
+    exchange-rate lookups of `round_derive_money` (shared through `rates`; the
+    company and investors come from the database); ValidationError when invalid.
     """
-    round_prepare(funding_round=draft.funding_round, relations_checked=True)
+    round_prepare(funding_round=draft.funding_round, relations_checked=True, rates=rates)
     _check_unique_investors(draft.investors)
     for spec in draft.investors:
         Participation(
@@ -223,12 +237,10 @@ def round_draft_prepare(*, draft: RoundDraft) -> None:
 def rounds_insert_prepared(*, drafts: Sequence[RoundDraft]) -> list[FundingRound]:
     """Insert drafts that passed `round_draft_prepare`, with their history, in bulk.
 
-    A few queries per 1,000 rounds instead of several per round; the database
-    enforces every constraint again.
+    A few statements per chunk (COPY on PostgreSQL) instead of several per
+    round; the database enforces every constraint again.
     """
-    rounds = bulk_create_with_history(
-        [d.funding_round for d in drafts], FundingRound, batch_size=1000
-    )
+    rounds = bulk_insert(FundingRound, [d.funding_round for d in drafts])
     participations = [
         Participation(round_id=r.pk, investor=s.investor, is_lead=s.is_lead, amount=s.amount)
         for r, d in zip(rounds, drafts, strict=True)
@@ -245,9 +257,9 @@ def rounds_insert_prepared(*, drafts: Sequence[RoundDraft]) -> list[FundingRound
         for r, d in zip(rounds, drafts, strict=True)
         for s in d.sources
     ]
-    bulk_create_with_history(participations, Participation, batch_size=2000)
-    bulk_create_with_history(sources, Source, batch_size=2000)
-    return list(rounds)
+    bulk_insert(Participation, participations)
+    bulk_insert(Source, sources)
+    return rounds
 
 
 def round_set_participations(

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any, ClassVar, Protocol
@@ -59,7 +59,8 @@ class RoundRow:
     round_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow: the nested values are already plain dicts and lists (asdict deep-copies them).
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RoundRow:

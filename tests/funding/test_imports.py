@@ -13,16 +13,24 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from config.celery_app import app
 from funding.imports import import_chunk_apply, import_run_create, import_run_prepare
-from funding.models import FundingRound, ImportRowError, ImportRun, ImportSource
+from funding.models import (
+    FundingRound,
+    ImportRowError,
+    ImportRun,
+    ImportSource,
+    Participation,
+)
 from funding.tasks import import_chunk, import_sources_run_due
 from tests.factories import CompanyFactory, RoundFactory
-from tests.funding.importers.layouts import V4_ROUNDS, csv_text, v4_round, write_csv
+from tests.funding.importers.layouts import V4_ROUNDS, csv_text, v4_export, v4_round, write_csv
 
 
 @pytest.fixture(autouse=True)
@@ -318,3 +326,39 @@ def test_the_beat_task_runs_due_sources_only(
     assert due.next_run_at > timezone.now()
     assert ImportRun.objects.get().source == due
     assert FundingRound.objects.count() == 1
+
+
+def _queries_of_an_import(path: Path) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        assert run_import(path)[0].startswith("created=")
+    return [q["sql"] for q in queries.captured_queries]
+
+
+@pytest.mark.django_db
+def test_on_postgresql_rows_are_copied_in_with_a_fixed_number_of_queries(
+    tmp_path: Path, postgres: None
+) -> None:
+    small = rounds_file(
+        tmp_path, *(v4_round(f"s{n}", f"Small {n} AI") for n in range(3)), name="small.csv"
+    )
+    large = rounds_file(
+        tmp_path, *(v4_round(f"l{n}", f"Large {n} AI") for n in range(60)), name="large.csv"
+    )
+    queries = _queries_of_an_import(large)
+    assert len(_queries_of_an_import(small)) == len(queries)
+    # COPY (which the capture does not list) wrote the rows; history came from them in SQL.
+    assert not any(q.startswith('INSERT INTO "funding_fundinground"') for q in queries)
+    assert not any(q.startswith('INSERT INTO "companies_company"') for q in queries)
+    assert any(q.startswith('INSERT INTO "funding_historicalfundinground"') for q in queries)
+    assert FundingRound.objects.count() == 63
+    assert FundingRound.history.filter(history_type="+").count() == 63
+
+
+@pytest.mark.django_db
+def test_created_rounds_and_their_investors_have_history(tmp_path: Path) -> None:
+    assert run_import(v4_export(tmp_path / "export"))[0].startswith("created=4 ")
+    rounds = FundingRound.objects.all()
+    assert FundingRound.history.filter(history_type="+").count() == 4
+    participations = Participation.objects.filter(round__in=rounds)
+    assert participations.exists()
+    assert Participation.history.filter(history_type="+").count() == participations.count()
