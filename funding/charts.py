@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from funding.formatting import compact_number, format_usd
+from funding.valuations import valuation_change
 
 # Plot geometry (viewBox units; the SVG scales to its container).
 WIDTH = 720
@@ -47,18 +48,9 @@ def valuation_changes(points: Sequence[ValuationPoint]) -> list[str | None]:
     changes: list[str | None] = []
     previous: Decimal | None = None
     for point in points:
-        if point.valuation_usd is None:
-            changes.append(None)
-            continue
-        if previous is None:
-            changes.append(None)
-        elif point.valuation_usd > previous:
-            changes.append("up")
-        elif point.valuation_usd < previous:
-            changes.append("down")
-        else:
-            changes.append("flat")
-        previous = point.valuation_usd
+        changes.append(valuation_change(previous, point.valuation_usd))
+        if point.valuation_usd is not None:
+            previous = point.valuation_usd
     return changes
 
 

@@ -50,6 +50,7 @@ from funding.services import (
     round_delete,
     round_update,
 )
+from funding.valuations import valuation_change
 
 _CSV_PARAMETER = OpenApiParameter(
     "format",
@@ -233,14 +234,6 @@ class InvestorRoundViewSet(RoundListMixin):
         return response
 
 
-def _change(previous: Decimal | None, current: Decimal | None) -> str | None:
-    if previous is None or current is None:
-        return None
-    if current > previous:
-        return "up"
-    return "down" if current < previous else "flat"
-
-
 @extend_schema_view(list=extend_schema(summary="A company's post-money valuation series"))
 class ValuationViewSet(APIViewMixin, viewsets.GenericViewSet[FundingRound]):
     """One query (two for a company without priced rounds)."""
@@ -276,7 +269,7 @@ class ValuationViewSet(APIViewMixin, viewsets.GenericViewSet[FundingRound]):
                     "amount_usd": plain(row["amount_usd"]),
                     "stage": row["stage"],
                     "round": row["id"],
-                    "change": _change(previous, valuation),
+                    "change": valuation_change(previous, valuation),
                 }
             )
             previous = valuation
