@@ -141,7 +141,10 @@ def generate(out: Path, *, rounds: int, companies: int, investors: int, seed: in
                  "operating", f"{org_name} builds AI products.", "Artificial Intelligence"]
             )  # fmt: skip
             span = (LAST_DAY - FIRST_DAY).days
-            day = FIRST_DAY + timedelta(days=rng.randrange(max(span - count * 90, 1)))
+            gaps = [rng.randint(60, 400) for _ in range(count - 1)]
+            while sum(gaps) >= span:  # a busy company raises more often
+                gaps = [max(60, g // 2) for g in gaps]
+            day = FIRST_DAY + timedelta(days=rng.randrange(span - sum(gaps)))
             step = rng.choice([0, 0, 1])  # most start at pre-seed or seed
             for _ in range(count):
                 if step < len(LADDER) and rng.random() < 0.8:
@@ -150,7 +153,7 @@ def generate(out: Path, *, rounds: int, companies: int, investors: int, seed: in
                 else:
                     stage = rng.choice(SIDE_STAGES)
                 rounds_writer.write((org_uuid, org_name, country, city), stage, day)
-                day = min(day + timedelta(days=rng.randint(60, 400)), LAST_DAY)
+                day += timedelta(days=gaps.pop() if gaps else 0)
     with (out / "investors.csv").open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(INVESTORS_HEADER)
