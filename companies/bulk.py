@@ -10,7 +10,10 @@ Elsewhere (SQLite) it is `bulk_create_with_history`.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.db import connections, models, router
@@ -66,17 +69,25 @@ def bulk_insert[M: models.Model](
 PLAIN_TYPES = {"DecimalField", "ForeignKey", "CharField", "TextField", "BooleanField"}
 
 
-def _db_value(field: Any, obj: models.Model, connection: BaseDatabaseWrapper) -> Any:
-    value = field.pre_save(obj, True)
+def _db_value(
+    field: Any, obj: models.Model, connection: BaseDatabaseWrapper, *, add: bool = True
+) -> Any:
+    value = field.pre_save(obj, add)
     if value is None or field.get_internal_type() in PLAIN_TYPES:
         return value
     return field.get_db_prep_save(value, connection)
 
 
 def _history_insert(
-    cursor: Any, model: type[models.Model], pks: list[Any], connection: BaseDatabaseWrapper
+    cursor: Any,
+    model: type[models.Model],
+    pks: list[Any],
+    connection: BaseDatabaseWrapper,
+    history_type: str = "+",
 ) -> None:
-    """One "+" historical row per pk, copied from the rows themselves: one statement."""
+    """One historical row per pk ("+" created, "~" changed), copied from the rows: one statement."""
+    if not pks:
+        return
     history_model = get_history_model_for_model(model)
     own = {f.column for f in model._meta.concrete_fields}
     quote = connection.ops.quote_name
@@ -91,7 +102,7 @@ def _history_insert(
         elif field.name == "history_date":
             values.append("%(now)s")
         elif field.name == "history_type":
-            values.append("'+'")
+            values.append("%(type)s")
         else:
             raise NotImplementedError(f"{history_model.__name__}.{field.name} has no bulk value")
     pk_column = str(model._meta.pk.column) if model._meta.pk is not None else "id"
@@ -103,5 +114,154 @@ def _history_insert(
     )
     cursor.execute(
         sql,
-        {"now": timezone.now(), "pks": pks},
+        {"now": timezone.now(), "pks": pks, "type": history_type},
+    )
+
+
+@dataclass
+class Upserted:
+    """The primary keys an upsert inserted and those it changed."""
+
+    inserted: list[Any] = dataclass_field(default_factory=list)
+    updated: list[Any] = dataclass_field(default_factory=list)
+
+
+_stage_names = itertools.count()
+
+
+def bulk_upsert(
+    model: type[models.Model],
+    rows: Sequence[Sequence[Any]],
+    *,
+    columns: Sequence[str],
+    conflict: Sequence[str],
+    update: Sequence[str] = (),
+    touch: Sequence[str] = (),
+    history: bool = True,
+) -> Upserted:
+    """Insert `rows` (values of `columns`), or update the row with the same `conflict` columns.
+
+    An existing row is updated only where one of its `update` columns differs
+    (`touch` columns, such as `updated_at`, are then written too but never
+    compared); with no `update` columns existing rows are left alone. Values
+    must be what the database stores (the caller validated them); each key of
+    `conflict` must appear once. Historical rows ("+" or "~") are written for
+    what changed.
+
+    On PostgreSQL: the rows are copied into a temporary table, then one
+    `INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE ... IS DISTINCT FROM`
+    writes them, and one `INSERT ... SELECT` per kind writes their history:
+    five statements whatever the number of rows. Elsewhere (SQLite) each row is
+    looked up and saved through the ORM, history included.
+    """
+    result = Upserted()
+    if not rows:
+        return result
+    connection = connections[router.db_for_write(model)]
+    if connection.vendor != "postgresql":
+        return _upsert_portable(
+            model,
+            rows,
+            columns=columns,
+            conflict=conflict,
+            update=update,
+            touch=touch,
+            history=history,
+        )
+    quote = connection.ops.quote_name
+    table = quote(model._meta.db_table)
+    stage = quote(f"upsert_stage_{next(_stage_names)}")
+    names = ", ".join(quote(c) for c in columns)
+    pk_column = quote(str(model._meta.pk.column) if model._meta.pk is not None else "id")
+    if update:
+        assignments = ", ".join(f"{quote(c)} = EXCLUDED.{quote(c)}" for c in [*update, *touch])
+        current = ", ".join(f"{table}.{quote(c)}" for c in update)
+        incoming = ", ".join(f"EXCLUDED.{quote(c)}" for c in update)
+        action = f"DO UPDATE SET {assignments} WHERE ({current}) IS DISTINCT FROM ({incoming})"
+    else:
+        action = "DO NOTHING"
+    # Only quoted names from the models' metadata are interpolated; values are copied.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {names} FROM {table} WITH NO DATA"
+        )
+        with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} "  # noqa: S608
+            f"ON CONFLICT ({', '.join(quote(c) for c in conflict)}) {action} "
+            f"RETURNING {pk_column}, (xmax = 0)"
+        )
+        for pk, inserted in cursor.fetchall():
+            (result.inserted if inserted else result.updated).append(pk)
+        cursor.execute(f"DROP TABLE {stage}")
+        if history:
+            _history_insert(cursor, model, result.inserted, connection, "+")
+            _history_insert(cursor, model, result.updated, connection, "~")
+    return result
+
+
+def _upsert_portable(
+    model: type[models.Model],
+    rows: Sequence[Sequence[Any]],
+    *,
+    columns: Sequence[str],
+    conflict: Sequence[str],
+    update: Sequence[str],
+    touch: Sequence[str],
+    history: bool,
+) -> Upserted:
+    """`bulk_upsert` through the ORM, one lookup per row (SQLite)."""
+    result = Upserted()
+    by_column = {f.column: f.attname for f in model._meta.concrete_fields}
+    manager = model._default_manager
+    to_create: list[models.Model] = []
+    for row in rows:
+        values = {by_column[c]: v for c, v in zip(columns, row, strict=True)}
+        existing = manager.filter(**{by_column[c]: values[by_column[c]] for c in conflict}).first()
+        if existing is None:
+            to_create.append(model(**values))
+            continue
+        changed = [
+            by_column[c] for c in update if getattr(existing, by_column[c]) != values[by_column[c]]
+        ]
+        if changed:
+            written = [*changed, *(by_column[c] for c in touch)]
+            for attname in written:
+                setattr(existing, attname, values[attname])
+            existing.save(update_fields=written)
+            result.updated.append(existing.pk)
+    if to_create:
+        created = (
+            bulk_create_with_history(to_create, model)
+            if history
+            else manager.bulk_create(to_create)
+        )
+        result.inserted.extend(obj.pk for obj in created)
+    return result
+
+
+def bulk_save[M: models.Model](model: type[M], objs: Sequence[M]) -> Upserted:
+    """Write changed, already validated existing objects in bulk (see `bulk_upsert`).
+
+    Every concrete field but the primary key and the creation date is
+    written; `auto_now` fields are set as `save()` would, and only objects that
+    differ are changed (and get a "~" historical row).
+    """
+    if not objs:
+        return Upserted()
+    connection = connections[router.db_for_write(model)]
+    meta = model._meta
+    fields = meta.concrete_fields
+    touch = [f for f in fields if getattr(f, "auto_now", False)]
+    kept = [f for f in fields if f.primary_key or getattr(f, "auto_now_add", False)]
+    return bulk_upsert(
+        model,
+        [[_db_value(f, obj, connection, add=False) for f in fields] for obj in objs],
+        columns=[str(f.column) for f in fields],
+        conflict=[str(f.column) for f in fields if f.primary_key],
+        update=[str(f.column) for f in fields if f not in touch and f not in kept],
+        touch=[str(f.column) for f in touch],
     )

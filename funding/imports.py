@@ -22,6 +22,7 @@ or a source.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -35,7 +36,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from companies.bulk import bulk_insert
+from companies.bulk import bulk_save, bulk_upsert
 from companies.models import Company, Investor
 from companies.names import match_key
 from companies.services import OrganizationIndex
@@ -52,14 +53,15 @@ from funding.models import (
     Participation,
     RoundKey,
     RoundStatus,
+    Source,
 )
 from funding.services import (
     ParticipationSpec,
     RateCache,
     RoundDraft,
     SourceSpec,
+    round_change,
     round_draft_prepare,
-    round_update,
     rounds_insert_prepared,
 )
 
@@ -116,7 +118,9 @@ def import_run_prepare(*, run_id: int, enqueue: Callable[[int, int], None] | Non
             run = ImportRun.objects.select_for_update().get(pk=run_id)
             if run.status == ImportRun.Status.QUEUED:
                 run.started_at = timezone.now()
+                started = time.perf_counter()
                 _read_into_chunks(run)
+                run.read_seconds = time.perf_counter() - started
                 run.status = ImportRun.Status.RUNNING if run.chunks_total else ImportRun.Status.DONE
                 if not run.chunks_total:
                     run.finished_at = timezone.now()
@@ -208,16 +212,19 @@ class _Counts:
     unchanged: int = 0
     failed: int = 0
     errors: list[ImportRowError] = field(default_factory=list)
+    db_seconds: float = 0.0
 
 
 def import_chunk_apply(*, run_id: int, number: int) -> bool:
     """Apply one chunk in one transaction; False when it was applied before."""
+    started = time.perf_counter()
     with transaction.atomic():
         run = ImportRun.objects.select_for_update().get(pk=run_id)
         chunk = ImportChunk.objects.get(run_id=run_id, number=number)
         if chunk.applied or run.status != ImportRun.Status.RUNNING:
             return False
         counts = _apply_rows(run, [RoundRow.from_json(r) for r in chunk.rows])
+        run.db_seconds += counts.db_seconds
         ImportRowError.objects.bulk_create(counts.errors)
         chunk.applied = True
         chunk.rows = []  # applied rows are not needed again
@@ -230,6 +237,7 @@ def import_chunk_apply(*, run_id: int, number: int) -> bool:
         if run.chunks_done >= run.chunks_total:
             run.status = ImportRun.Status.DONE
             run.finished_at = timezone.now()
+        run.apply_seconds += time.perf_counter() - started
         run.save()
     return True
 
@@ -275,6 +283,12 @@ class _Chunk:
         self.rates: RateCache = {}
         self.drafts: list[RoundDraft] = []
         self.draft_keys: dict[int, list[str]] = {}  # id(draft round) -> keys
+        # What changes in existing rounds, written in bulk by `_write`:
+        self.changed: dict[int, FundingRound] = {}  # rounds whose own fields change
+        # (round, investor) -> (lead, amount); round -> url -> source; key -> round
+        self.participations: dict[tuple[int, int], tuple[bool, Decimal | None]] = {}
+        self.sources: dict[int, dict[str, SourceSpec]] = {}
+        self.new_keys: dict[str, int] = {}
 
     @staticmethod
     def _full_rounds(pks: set[int]) -> dict[int, FundingRound]:
@@ -361,17 +375,47 @@ def _apply_rows(run: ImportRun, rows: list[RoundRow]) -> _Counts:
             continue
         seen.add(row.key)
         setattr(counts, outcome, getattr(counts, outcome) + 1)
-    created = rounds_insert_prepared(drafts=chunk.drafts)
-    bulk_insert(
-        RoundKey,
-        [
-            RoundKey(key=key, round=funding_round)
-            for draft, funding_round in zip(chunk.drafts, created, strict=True)
-            for key in chunk.draft_keys.get(id(draft.funding_round), [])
-        ],
-        history=False,
-    )
+    started = time.perf_counter()
+    _write(chunk)
+    counts.db_seconds = time.perf_counter() - started
     return counts
+
+
+def _write(chunk: _Chunk) -> None:
+    """Write a chunk's plan in bulk: a fixed number of statements whatever its size.
+
+    New rounds (with their investors and sources) are copied in; changed
+    rounds, the investors and sources existing rounds gain, and the external
+    keys go through `bulk_upsert` (staged, then `INSERT ... ON CONFLICT` on
+    PostgreSQL). Everything was validated while planning.
+    """
+    created = rounds_insert_prepared(drafts=chunk.drafts)
+    bulk_save(FundingRound, list(chunk.changed.values()))
+    bulk_upsert(
+        Participation,
+        [(r, i, lead, amount) for (r, i), (lead, amount) in chunk.participations.items()],
+        columns=["round_id", "investor_id", "is_lead", "amount"],
+        conflict=["round_id", "investor_id"],
+        update=["is_lead", "amount"],
+    )
+    bulk_upsert(
+        Source,
+        [
+            (pk, s.url, s.title, s.publisher, s.published_on)
+            for pk, by_url in chunk.sources.items()
+            for s in by_url.values()
+        ],
+        columns=["round_id", "url", "title", "publisher", "published_on"],
+        conflict=["round_id", "url"],
+        update=["title", "publisher", "published_on"],
+    )
+    keys = [
+        (key, funding_round.pk)
+        for draft, funding_round in zip(chunk.drafts, created, strict=True)
+        for key in chunk.draft_keys.get(id(draft.funding_round), [])
+    ]
+    keys.extend(chunk.new_keys.items())
+    bulk_upsert(RoundKey, keys, columns=["key", "round_id"], conflict=["key"], history=False)
 
 
 def _reasons(error: ValidationError) -> dict[str, str]:
@@ -419,21 +463,16 @@ def _apply_row(row: RoundRow, chunk: _Chunk) -> str:
             company_id=company_id, stage=row.stage, announced_on=announced_on, **fields
         )
         draft = RoundDraft(
-            funding_round=funding_round, investors=investors, sources=_sources(row, None) or ()
+            funding_round=funding_round,
+            investors=investors,
+            sources=list(_source_changes(row, {}).values()),
         )
         round_draft_prepare(draft=draft, rates=chunk.rates)
         chunk.drafts.append(draft)
         chunk.draft_keys[id(funding_round)] = [row.key] if row.key else []
         nearby.append(funding_round)
         return "created"
-    return _update(
-        row,
-        target=target,
-        fields=fields,
-        investors=investors,
-        announced_on=announced_on,
-        known_keys=chunk.known_keys,
-    )
+    return _update(row, target=target, fields=fields, investors=investors, chunk=chunk)
 
 
 def _update(
@@ -442,10 +481,11 @@ def _update(
     target: FundingRound,
     fields: dict[str, Any],
     investors: list[ParticipationSpec],
-    announced_on: date,
-    known_keys: dict[str, int],
+    chunk: _Chunk,
 ) -> str:
+    """Plan the changes a row brings to an existing round; "updated" or "unchanged"."""
     changes = {k: v for k, v in fields.items() if getattr(target, k) != v}
+    announced_on = date.fromisoformat(row.announced_on)
     if row.round_id is None or target.pk != row.round_id:
         # Only the round's own record restates its status and date precision; another
         # source's row never overrides a reviewed status.
@@ -455,24 +495,21 @@ def _update(
         changes["announced_on"] = announced_on
     if target.stage != row.stage:
         changes["stage"] = row.stage
-    merged_investors = _merge_investors(target, investors)
-    merged_sources = _sources(row, target)
-    unchanged = not changes and merged_investors is None and merged_sources is None
-    if unchanged and (not row.key or row.key in known_keys):
-        return "unchanged"
-    with transaction.atomic():  # a savepoint: a refused row leaves nothing behind
-        if not unchanged:
-            round_update(
-                funding_round=target, investors=merged_investors, sources=merged_sources, **changes
-            )
-        _remember(row, target, known_keys)
-    return "unchanged" if unchanged else "updated"
-
-
-def _remember(row: RoundRow, funding_round: FundingRound, known_keys: dict[str, int]) -> None:
-    if row.key and row.round_id != funding_round.pk and row.key not in known_keys:
-        RoundKey.objects.create(key=row.key, round=funding_round)
-        known_keys[row.key] = funding_round.pk
+    participations = _investor_changes(target, investors, chunk)
+    sources = _source_changes(row, _sources_of(target, chunk))
+    if changes:  # validated now; the round is left as it was if refused
+        round_change(
+            funding_round=target,
+            fields=changes,  # type: ignore[arg-type]
+            relations_checked=True,
+            rates=chunk.rates,
+        )
+        chunk.changed[target.pk] = target
+    chunk.participations.update(participations)
+    chunk.sources.setdefault(target.pk, {}).update(sources)
+    if row.key and row.round_id != target.pk and row.key not in chunk.known_keys:
+        chunk.new_keys[row.key] = chunk.known_keys[row.key] = target.pk
+    return "updated" if changes or participations or sources else "unchanged"
 
 
 def _existing_round(
@@ -518,46 +555,46 @@ def _participations(row: RoundRow, chunk: _Chunk, company_id: int) -> list[Parti
     return list(specs.values())
 
 
-def _merge_investors(
-    funding_round: FundingRound, incoming: list[ParticipationSpec]
-) -> list[ParticipationSpec] | None:
-    """The round's investors plus the row's (lead if either says so); None when nothing changes.
+def _investor_changes(
+    funding_round: FundingRound, incoming: list[ParticipationSpec], chunk: _Chunk
+) -> dict[tuple[int, int], tuple[bool, Decimal | None]]:
+    """The participations to write so the round has the row's investors (lead if either says so).
 
-    Loads the round's investors (one query) only when something changes.
+    Never removes an investor: the round's own (prefetched) and those planned
+    earlier in the chunk stay.
     """
-    leads = {p.investor_id: p.is_lead for p in funding_round.participations.all()}
-    if all(
-        spec.investor.pk in leads and (leads[spec.investor.pk] or not spec.is_lead)
-        for spec in incoming
-    ):
-        return None
-    existing = {p.investor_id: p for p in funding_round.participations.select_related("investor")}
-    merged = {
-        pk: ParticipationSpec(investor=p.investor, is_lead=p.is_lead, amount=p.amount)
-        for pk, p in existing.items()
-    }
+    stored = {p.investor_id: (p.is_lead, p.amount) for p in funding_round.participations.all()}
+    writes: dict[tuple[int, int], tuple[bool, Decimal | None]] = {}
     for spec in incoming:
-        current = merged.get(spec.investor.pk)
+        key = (funding_round.pk, spec.investor.pk)
+        current = chunk.participations.get(key) or stored.get(spec.investor.pk)
         if current is None:
-            merged[spec.investor.pk] = spec
-        elif spec.is_lead and not current.is_lead:
-            merged[spec.investor.pk] = ParticipationSpec(
-                investor=current.investor, is_lead=True, amount=current.amount
-            )
-    return list(merged.values())
+            writes[key] = (spec.is_lead, spec.amount)
+        elif spec.is_lead and not current[0]:
+            writes[key] = (True, current[1])
+    return writes
 
 
-def _sources(row: RoundRow, funding_round: FundingRound | None) -> list[SourceSpec] | None:
-    """The round's sources plus the row's; None when an existing round gains nothing."""
-    existing = {s.url: s for s in funding_round.sources.all()} if funding_round else {}
-    merged = {
-        url: SourceSpec(url=url, title=s.title, publisher=s.publisher, published_on=s.published_on)
-        for url, s in existing.items()
+def _sources_of(funding_round: FundingRound, chunk: _Chunk) -> dict[str, SourceSpec]:
+    """The round's sources by URL: stored (prefetched) and planned earlier in the chunk."""
+    stored = {
+        s.url: SourceSpec(
+            url=s.url, title=s.title, publisher=s.publisher, published_on=s.published_on
+        )
+        for s in funding_round.sources.all()
     }
-    changed = False
+    return stored | chunk.sources.get(funding_round.pk, {})
+
+
+def _source_changes(row: RoundRow, existing: dict[str, SourceSpec]) -> dict[str, SourceSpec]:
+    """The row's sources that are new or say more than `existing`, by URL.
+
+    A title or publisher the row leaves out (None) keeps the stored one.
+    """
+    changes: dict[str, SourceSpec] = {}
     for item in row.sources:
         url = str(item["url"])
-        current = merged.get(url)
+        current = existing.get(url)
         published = item.get("published_on")
         spec = SourceSpec(
             url=url,
@@ -572,11 +609,8 @@ def _sources(row: RoundRow, funding_round: FundingRound | None) -> list[SourceSp
             else (current.published_on if current and item.get("title") is None else None),
         )
         if current != spec:
-            merged[url] = spec
-            changed = True
-    if funding_round is None:
-        return list(merged.values())
-    return list(merged.values()) if changed else None
+            changes[url] = spec
+    return changes
 
 
 # --- Scheduled sources ------------------------------------------------------------

@@ -495,6 +495,11 @@ class ImportRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Where the time went (seconds): reading the file into chunks; applying the chunks,
+    # and of that the bulk writes alone (staging and upserts).
+    read_seconds = models.FloatField(default=0)
+    apply_seconds = models.FloatField(default=0)
+    db_seconds = models.FloatField(default=0, verbose_name="database write seconds")
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -7,15 +7,16 @@ same way whatever the entry point.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 
 from companies.bulk import bulk_insert
 from companies.models import Company, Investor
@@ -170,13 +171,54 @@ def round_prepare(
     database, so their existence is not queried again (the foreign keys still hold).
     """
     round_derive_money(funding_round=funding_round, rates=rates)
-    # clean() and the field choices cover every check constraint of a round with a
-    # message per field; re-running the constraints in Python would cost one query
-    # each (16) for nothing. The database still enforces them.
-    funding_round.full_clean(
-        exclude=["company", "exchange_rate"] if relations_checked else None,
-        validate_constraints=False,
-    )
+    round_validate(funding_round=funding_round, relations_checked=relations_checked)
+
+
+def _field(name: str) -> models.Field[Any, Any]:
+    field = FundingRound._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+@functools.cache
+def _choice_values(field_name: str) -> frozenset[str]:
+    return frozenset(str(value) for value, _ in _field(field_name).flatchoices)
+
+
+_CHOICE_FIELDS = ("stage", "announced_on_precision", "currency", "usd_basis", "status")
+
+
+def round_validate(*, funding_round: FundingRound, relations_checked: bool = False) -> None:
+    """`full_clean` of a round, with the same messages, at a fraction of its cost.
+
+    clean() and the field checks cover every check constraint of a round with
+    a message per field; re-running the constraints in Python would cost one
+    query each (16) for nothing, and Django's choice check walks the ~180
+    currencies per call: choices are looked up in sets instead. The database
+    still enforces every constraint.
+    """
+    errors: dict[str, list[str]] = {}
+    exclude = [*_CHOICE_FIELDS, *(("company", "exchange_rate") if relations_checked else ())]
+    try:
+        funding_round.clean_fields(exclude=exclude)
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    for name in _CHOICE_FIELDS:
+        value = getattr(funding_round, name)
+        field = _field(name)
+        if value in field.empty_values:
+            if not field.blank:
+                errors.setdefault(name, []).append(str(field.error_messages["blank"]))
+        elif str(value) not in _choice_values(name):
+            message = field.error_messages["invalid_choice"] % {"value": value}
+            errors.setdefault(name, []).append(str(message))
+    try:
+        funding_round.clean()
+    except ValidationError as error:
+        for name, messages in error.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
+    if errors:
+        raise ValidationError(errors)
 
 
 def round_save(*, funding_round: FundingRound) -> FundingRound:
@@ -214,15 +256,16 @@ def round_draft_prepare(*, draft: RoundDraft, rates: RateCache | None = None) ->
     """
     round_prepare(funding_round=draft.funding_round, relations_checked=True, rates=rates)
     _check_unique_investors(draft.investors)
+    participation_amount = Participation._meta.get_field("amount")
     for spec in draft.investors:
-        Participation(
-            round=draft.funding_round,
-            investor=spec.investor,
-            is_lead=spec.is_lead,
-            amount=spec.amount,
-        ).full_clean(
-            exclude=["round", "investor"], validate_unique=False, validate_constraints=False
-        )
+        # What Participation.full_clean checks, without building one per investor.
+        if spec.amount is not None:
+            try:
+                participation_amount.clean(spec.amount, None)
+            except ValidationError as error:
+                raise ValidationError({"investors": error.messages}) from error
+            if spec.amount < 0:
+                raise ValidationError({"investors": "An investor's amount cannot be negative."})
     if len({s.url for s in draft.sources}) != len(draft.sources):
         raise ValidationError({"sources": "A source URL is listed twice."})
     for source in draft.sources:
@@ -332,6 +375,32 @@ def round_create(
     return funding_round
 
 
+def round_change(
+    *,
+    funding_round: FundingRound,
+    fields: RoundFields,
+    relations_checked: bool = False,
+    rates: RateCache | None = None,
+) -> None:
+    """Set fields of a saved round, derive its money again and validate it, without saving.
+
+    A new amount or post-money drops the old pre-money (derived again) unless
+    one is given. On ValidationError the round is left as it was.
+    """
+    before = {f.attname: getattr(funding_round, f.attname) for f in FundingRound._meta.fields}
+    money_moved = "amount" in fields or "post_money_valuation" in fields
+    if money_moved and "pre_money_valuation" not in fields:
+        funding_round.pre_money_valuation = None  # derived again from the new figures
+    for field, value in fields.items():
+        setattr(funding_round, field, value)
+    try:
+        round_prepare(funding_round=funding_round, relations_checked=relations_checked, rates=rates)
+    except ValidationError:
+        for attname, value in before.items():
+            setattr(funding_round, attname, value)
+        raise
+
+
 @transaction.atomic
 def round_update(
     *,
@@ -341,12 +410,8 @@ def round_update(
     **fields: Unpack[RoundFields],
 ) -> FundingRound:
     """Change a round's fields; replace its investors / sources when given (None keeps them)."""
-    money_moved = "amount" in fields or "post_money_valuation" in fields
-    if money_moved and "pre_money_valuation" not in fields:
-        funding_round.pre_money_valuation = None  # derived again from the new figures
-    for field, value in fields.items():
-        setattr(funding_round, field, value)
-    round_save(funding_round=funding_round)
+    round_change(funding_round=funding_round, fields=fields)
+    funding_round.save()
     if investors is not None:
         round_set_participations(funding_round=funding_round, investors=investors)
     if sources is not None:
