@@ -16,7 +16,7 @@ from django.db import models, transaction
 from django.db.models import Q
 
 from companies.bulk import bulk_insert
-from companies.models import Company, Investor, Organization, Sector
+from companies.models import COUNTRY_CODES, Company, Investor, Organization, Sector
 from companies.names import base_slug, encode_keys, match_key, match_keys
 
 
@@ -74,6 +74,30 @@ def organization_save[O: Organization](*, organization: O) -> O:
     return organization
 
 
+def _organization_validate(organization: Organization) -> None:
+    """`full_clean` without uniqueness and constraints (the database has them), quicker.
+
+    The country is looked up in a set: Django's choice check walks the ~250
+    countries on every call.
+    """
+    errors: dict[str, list[str]] = {}
+    try:
+        organization.full_clean(
+            exclude=["country"], validate_unique=False, validate_constraints=False
+        )
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    if organization.country and organization.country not in _COUNTRIES:
+        field = type(organization)._meta.get_field("country")
+        message = field.error_messages["invalid_choice"] % {"value": organization.country}
+        errors.setdefault("country", []).append(str(message))
+    if errors:
+        raise ValidationError(errors)
+
+
+_COUNTRIES = frozenset(COUNTRY_CODES)
+
+
 class OrganizationIndex[O: Organization]:
     """Every company (or investor) by slug and matching key, for matching many names at once.
 
@@ -124,7 +148,7 @@ class OrganizationIndex[O: Organization]:
         for position, organization in enumerate(organizations):
             _organization_prepare(organization, slug=partial(self._free_slug, organization))
             try:
-                organization.full_clean(validate_unique=False, validate_constraints=False)
+                _organization_validate(organization)
             except ValidationError as error:
                 errors[position] = error
                 continue

@@ -353,6 +353,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Uploaded files wait here for the worker: share it between web and workers.
 IMPORT_UPLOAD_DIR = Path(env.str("IMPORT_UPLOAD_DIR", default=str(BASE_DIR / "media" / "imports")))
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+# What an uploaded or fetched archive may unpack to (a zip bomb is refused before reading).
+IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=2 * 1024**3)
 IMPORT_FETCH_TIMEOUT = env.float("IMPORT_FETCH_TIMEOUT", default=30.0)
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=2000)
 # e.g. {"visibility_timeout": 3600}: how long an unacknowledged task (its worker died)

@@ -161,7 +161,7 @@ def import_run_fail(*, run_id: int, message: str) -> None:
 def _read_into_chunks(run: ImportRun) -> None:
     path, temporary = _local_path(run.location)
     try:
-        bundle = open_bundle(path)
+        bundle = open_bundle(path, max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES)
         importer = importer_for(bundle, run.format)
         run.format = importer.name
         size = settings.IMPORT_CHUNK_ROWS

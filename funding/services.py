@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
-from companies.bulk import bulk_insert
+from companies.bulk import bulk_insert, bulk_insert_rows
 from companies.models import Company, Investor
 from companies.services import organization_save
 from funding.currency import ecb_rate_to_usd
@@ -284,24 +284,24 @@ def rounds_insert_prepared(*, drafts: Sequence[RoundDraft]) -> list[FundingRound
     round; the database enforces every constraint again.
     """
     rounds = bulk_insert(FundingRound, [d.funding_round for d in drafts])
-    participations = [
-        Participation(round_id=r.pk, investor=s.investor, is_lead=s.is_lead, amount=s.amount)
-        for r, d in zip(rounds, drafts, strict=True)
-        for s in d.investors
-    ]
-    sources = [
-        Source(
-            round_id=r.pk,
-            url=s.url,
-            title=s.title,
-            publisher=s.publisher,
-            published_on=s.published_on,
-        )
-        for r, d in zip(rounds, drafts, strict=True)
-        for s in d.sources
-    ]
-    bulk_insert(Participation, participations)
-    bulk_insert(Source, sources)
+    bulk_insert_rows(
+        Participation,
+        [
+            (r.pk, s.investor.pk, s.is_lead, s.amount)
+            for r, d in zip(rounds, drafts, strict=True)
+            for s in d.investors
+        ],
+        columns=["round_id", "investor_id", "is_lead", "amount"],
+    )
+    bulk_insert_rows(
+        Source,
+        [
+            (r.pk, s.url, s.title, s.publisher, s.published_on)
+            for r, d in zip(rounds, drafts, strict=True)
+            for s in d.sources
+        ],
+        columns=["round_id", "url", "title", "publisher", "published_on"],
+    )
     return rounds
 
 

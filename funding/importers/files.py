@@ -2,7 +2,11 @@
 
 Members are known by their base name (`bulk_export/funding_rounds.csv` is
 `funding_rounds.csv`). Archive members with an absolute path or `..` are
-refused, and nothing is ever extracted to disk.
+refused, and so is an archive whose readable members unpack to more than the
+cap given to `open_bundle` (a decompression bomb); nothing is ever extracted
+to disk. The sizes checked are those the archive declares, which the readers
+enforce: zipfile stops at a member's declared size and checks its CRC, and a
+tar member's size is its header's.
 """
 
 from __future__ import annotations
@@ -59,15 +63,26 @@ class FolderBundle:
         return f"the folder {self.path.name}"
 
 
+def _check_unpacked(path: Path, size: int, max_bytes: int | None) -> None:
+    if max_bytes is not None and size > max_bytes:
+        raise NotTheFormatError(
+            f"{path.name} unpacks to {size / 2**20:,.0f} MB, more than the "
+            f"{max_bytes / 2**20:,.0f} MB allowed; refused."
+        )
+
+
 class ZipBundle:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, max_unpacked_bytes: int | None = None) -> None:
         self.path = path
+        unpacked = 0
         with zipfile.ZipFile(path) as archive:
             self.members: dict[str, str] = {}
             for info in archive.infolist():
                 base = _safe_member(info.filename)
                 if base and not info.is_dir():
                     self.members.setdefault(base, info.filename)
+                    unpacked += info.file_size
+        _check_unpacked(path, unpacked, max_unpacked_bytes)
 
     def names(self) -> list[str]:
         return list(self.members)
@@ -81,14 +96,17 @@ class ZipBundle:
 
 
 class TarBundle:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, max_unpacked_bytes: int | None = None) -> None:
         self.path = path
         self.members: dict[str, str] = {}
+        unpacked = 0
         with tarfile.open(path) as archive:
             for info in archive:
                 base = _safe_member(info.name)
                 if base and info.isfile():
                     self.members.setdefault(base, info.name)
+                    unpacked += info.size
+                    _check_unpacked(path, unpacked, max_unpacked_bytes)
 
     def names(self) -> list[str]:
         return list(self.members)
@@ -104,17 +122,19 @@ class TarBundle:
         return self.path.name
 
 
-def open_bundle(path: Path) -> FileBundle | FolderBundle | ZipBundle | TarBundle:
-    """The bundle at `path`; an unreadable archive is NotTheFormatError."""
+def open_bundle(
+    path: Path, *, max_unpacked_bytes: int | None = None
+) -> FileBundle | FolderBundle | ZipBundle | TarBundle:
+    """The bundle at `path`; an unreadable or oversized archive is NotTheFormatError."""
     if path.is_dir():
         return FolderBundle(path)
     if not path.is_file():
         raise NotTheFormatError(f"{path} does not exist.")
     try:
         if zipfile.is_zipfile(path):
-            return ZipBundle(path)
+            return ZipBundle(path, max_unpacked_bytes=max_unpacked_bytes)
         if tarfile.is_tarfile(path):
-            return TarBundle(path)
+            return TarBundle(path, max_unpacked_bytes=max_unpacked_bytes)
     except (zipfile.BadZipFile, tarfile.TarError, OSError, EOFError) as error:
         raise NotTheFormatError(f"{path.name} is a damaged archive: {error}") from None
     return FileBundle(path)

@@ -7,6 +7,7 @@ import tarfile
 import zipfile
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -14,7 +15,7 @@ from django.core.management import call_command
 from funding.importers.base import CellError
 from funding.importers.crunchbase import display_money
 from funding.importers.stages import stage_for
-from funding.models import FundingRound
+from funding.models import FundingRound, ImportRun
 from tests.funding.importers.layouts import (
     UI_HEADER,
     V2_ROUNDS,
@@ -113,6 +114,32 @@ def test_an_archive_member_outside_the_archive_fails_the_run(tmp_path: Path) -> 
         z.write(folder / "funding_rounds.csv", "../funding_rounds.csv")
     with pytest.raises(SystemExit):
         run_import(archive)
+    assert FundingRound.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["zip", "tar.gz"])
+def test_an_archive_that_unpacks_past_the_cap_fails_the_run_unread(
+    tmp_path: Path, kind: str, settings: Any
+) -> None:
+    settings.IMPORT_MAX_UNPACKED_BYTES = 1024 * 1024
+    folder = v4_export(tmp_path / "bulk")
+    with (folder / "investments.csv").open("a") as f:  # 3 MB that compress to a few kB
+        f.write("," * (3 * 1024 * 1024))
+    archive = tmp_path / f"bomb.{kind}"
+    if kind == "zip":
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+            for f in folder.iterdir():
+                z.write(f, f"bulk/{f.name}")
+    else:
+        with tarfile.open(archive, "w:gz") as t:
+            t.add(folder, "bulk")
+    assert archive.stat().st_size < 100_000
+    with pytest.raises(SystemExit):
+        run_import(archive)
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.FAILED
+    assert "unpacks to 3 MB, more than the 1 MB allowed" in run.message
     assert FundingRound.objects.count() == 0
 
 
