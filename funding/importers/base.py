@@ -99,11 +99,13 @@ def text_stream(binary: IO[bytes]) -> io.TextIOWrapper:
     return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
+_UNREADABLE = re.compile("[\udc80-\udcff\x00]")
+
+
 def check_text(value: str) -> str:
-    if any("\udc80" <= ch <= "\udcff" for ch in value):
-        raise CellError("not valid UTF-8")
-    if "\x00" in value:
-        raise CellError("contains a NUL byte")
+    bad = _UNREADABLE.search(value)
+    if bad is not None:
+        raise CellError("contains a NUL byte" if bad.group() == "\x00" else "not valid UTF-8")
     return value
 
 
@@ -179,6 +181,15 @@ def date_cell(value: str) -> tuple[date, str]:
     if not value:
         raise CellError("is missing")
     value = value.split("T")[0].split(" 00:00")[0]
+    if len(value) == 10 and value[4] == "-" == value[7]:  # the usual YYYY-MM-DD, quickly
+        try:
+            parsed_day = date.fromisoformat(value)
+        except ValueError:
+            pass  # strptime below says why
+        else:
+            if not 1900 <= parsed_day.year <= 2100:
+                raise CellError(f"{value!r} is out of range")
+            return parsed_day, str(DatePrecision.DAY)
     for pattern, precision in _DATE_FORMATS:
         try:
             parsed = datetime.strptime(value, pattern)  # noqa: DTZ007 (a calendar date)
@@ -236,9 +247,10 @@ def csv_records(binary: IO[bytes], *, line_offset: int = 0) -> Iterator[Record |
             yield RowError(start, "", {"row": f"unreadable CSV: {error}"})
             continue
         last_line = reader.line_num
-        if not cells or all(not c.strip() for c in cells):
-            continue
-        raw = ",".join(cells)[:MAX_RAW]
+        raw = ",".join(cells)
+        if not raw.replace(",", "").strip() and all(not c.strip() for c in cells):
+            continue  # a blank line, or only empty cells
+        raw = raw[:MAX_RAW]
         if len(cells) != len(header):
             yield RowError(
                 start, raw, {"row": f"expected {len(header)} columns, found {len(cells)}"}
