@@ -6,14 +6,15 @@ slugs, matching keys and validation are the same whatever the entry point.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
 from functools import partial
-from typing import TypedDict, Unpack
+from typing import Any, ClassVar, TypedDict, Unpack
 
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import Q
+from django.db import models, router, transaction
+from django.db.models import Count, Max, Q
 
 from companies.bulk import bulk_insert
 from companies.models import COUNTRY_CODES, Company, Investor, Organization, Sector
@@ -104,18 +105,73 @@ class OrganizationIndex[O: Organization]:
     Loads (pk, slug, keys) of the whole table in one query, so a chunk of an
     import matches thousands of names without a query each; `match` follows
     `organization_match`'s preference (slug, then name, then alias; oldest).
+    `OrganizationIndex.current(model)` keeps one per process and reads only
+    what changed since, so the chunks of an import don't each read the table.
     """
+
+    MAX_AGE_SECONDS: ClassVar[float] = 300.0
+    _shared: ClassVar[dict[tuple[str, str], Any]] = {}
 
     def __init__(self, model: type[O]) -> None:
         self.model = model
         self.slugs: set[str] = set()
         self._by_slug: dict[str, int] = {}
         self._by_key: dict[str, list[tuple[int, int]]] = {}  # key -> [(rank, pk)]
-        rows = model._default_manager.order_by("pk").values_list("pk", "slug", "match_keys")
-        for pk, slug, keys in rows.iterator(chunk_size=5000):
+        self._rows: dict[int, tuple[str, str]] = {}  # pk -> (slug, keys)
+        self._max_pk = 0
+        self._max_updated: datetime | None = None
+        self._fingerprint: tuple[Any, ...] | None = None
+        self._loaded_at = time.monotonic()
+        self._read(model._default_manager.order_by("pk"))
+
+    @classmethod
+    def current(cls, model: type[O]) -> OrganizationIndex[O]:
+        """This process's index of `model`, brought up to date. One query when nothing changed.
+
+        Rows added or changed since the last call (by pk and `updated_at`) are
+        read again; the whole table is, when rows were deleted (the count
+        differs) or the index is older than MAX_AGE_SECONDS.
+        """
+        manager = model._default_manager
+        key = (router.db_for_read(model), model._meta.label)
+        totals = manager.aggregate(n=Count("pk"), pk=Max("pk"), updated=Max("updated_at"))
+        fingerprint = (totals["n"], totals["pk"], totals["updated"])
+        index: OrganizationIndex[O] | None = cls._shared.get(key)
+        if index is None or time.monotonic() - index._loaded_at > cls.MAX_AGE_SECONDS:
+            index = cls(model)
+        elif fingerprint != index._fingerprint:
+            changed = Q(pk__gt=index._max_pk)
+            if index._max_updated is not None:
+                changed |= Q(updated_at__gte=index._max_updated)
+            index._read(manager.filter(changed).order_by("pk"))
+            if len(index._rows) != totals["n"]:
+                index = cls(model)
+        index._fingerprint = fingerprint
+        cls._shared[key] = index
+        return index
+
+    def _read(self, rows: models.QuerySet[O]) -> None:
+        values = rows.values_list("pk", "slug", "match_keys", "updated_at")
+        for pk, slug, keys, updated_at in values.iterator(chunk_size=5000):
+            self._remove(pk)
             self._add(pk, slug, keys)
+            self._max_pk = max(self._max_pk, pk)
+            if self._max_updated is None or updated_at > self._max_updated:
+                self._max_updated = updated_at
+
+    def _remove(self, pk: int) -> None:
+        old = self._rows.pop(pk, None)
+        if old is None:
+            return
+        slug, keys = old
+        self.slugs.discard(slug)
+        if self._by_slug.get(slug) == pk:
+            del self._by_slug[slug]
+        for key in {k for k in keys.split("|") if k}:
+            self._by_key[key] = [hit for hit in self._by_key.get(key, []) if hit[1] != pk]
 
     def _add(self, pk: int, slug: str, keys: str) -> None:
+        self._rows[pk] = (slug, keys)
         self.slugs.add(slug)
         self._by_slug.setdefault(slug, pk)
         for position, key in enumerate(k for k in keys.split("|") if k):
@@ -156,6 +212,8 @@ class OrganizationIndex[O: Organization]:
         created = bulk_insert(self.model, valid)
         for organization in created:
             self._add(organization.pk, organization.slug, organization.match_keys)
+        # Read them again next time: if this transaction rolls back, the count tells.
+        self._fingerprint = None
         return list(created), errors
 
     def _free_slug(self, organization: Organization) -> str:

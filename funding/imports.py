@@ -326,7 +326,7 @@ def _organizations[O: (Company, Investor)](
     model: type[O], refs: list[tuple[str, str, dict[str, str]]]
 ) -> tuple[dict[tuple[str, str], int | None], dict[tuple[str, str], ValidationError]]:
     """(slug, name) -> pk for each reference, creating the unknown ones in bulk."""
-    index = OrganizationIndex(model)
+    index = OrganizationIndex.current(model)
     found: dict[tuple[str, str], int | None] = {}
     new: dict[str, tuple[tuple[str, str], O]] = {}  # by match key: one per name
     waiting: dict[str, list[tuple[str, str]]] = {}

@@ -269,12 +269,17 @@ def round_draft_prepare(*, draft: RoundDraft, rates: RateCache | None = None) ->
     if len({s.url for s in draft.sources}) != len(draft.sources):
         raise ValidationError({"sources": "A source URL is listed twice."})
     for source in draft.sources:
-        Source(
-            url=source.url,
-            title=source.title,
-            publisher=source.publisher,
-            published_on=source.published_on,
-        ).full_clean(exclude=["round"], validate_unique=False, validate_constraints=False)
+        # Source.full_clean's field checks, without building a Source per citation.
+        errors: dict[str, list[str]] = {}
+        for name in ("url", "title", "publisher", "published_on"):
+            field = Source._meta.get_field(name)
+            assert isinstance(field, models.Field)
+            try:
+                field.clean(getattr(source, name), None)
+            except ValidationError as error:
+                errors[name] = error.messages
+        if errors:
+            raise ValidationError(errors)
 
 
 def rounds_insert_prepared(*, drafts: Sequence[RoundDraft]) -> list[FundingRound]:

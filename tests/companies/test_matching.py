@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from companies.models import Company
 from companies.names import match_key
-from companies.services import company_get_or_create, company_match, investor_get_or_create
+from companies.services import (
+    OrganizationIndex,
+    company_create,
+    company_get_or_create,
+    company_match,
+    company_update,
+    investor_get_or_create,
+    organization_delete,
+)
 from tests.factories import CompanyFactory, InvestorFactory
 
 pytestmark = pytest.mark.django_db
@@ -69,3 +78,33 @@ def test_aliases_are_trimmed_and_deduplicated() -> None:
         name="Moonshot AI", aliases=[" Kimi ", "kimi", "Moonshot AI", ""]
     )
     assert company.aliases == ["Kimi"]
+
+
+def test_the_shared_index_sees_companies_added_renamed_and_deleted_since_it_was_read() -> None:
+    alpha = company_create(name="Alpha AI")
+    assert OrganizationIndex.current(Company).match("Alpha AI") == alpha.pk
+    beta = company_create(name="Beta AI")
+    company_update(company=alpha, aliases=["Alef Labs"])
+    index = OrganizationIndex.current(Company)
+    assert (index.match("Beta AI"), index.match("Alef Labs")) == (beta.pk, alpha.pk)
+    organization_delete(organization=beta)
+    index = OrganizationIndex.current(Company)
+    assert index.match("Beta AI") is None
+    assert index.match("alpha-ai") == alpha.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_shared_index_forgets_companies_of_a_rolled_back_chunk() -> None:
+    seen: list[int | None] = []
+
+    def chunk_that_fails() -> None:
+        with transaction.atomic():
+            created, _ = OrganizationIndex.current(Company).create_many([Company(name="Ghost AI")])
+            seen.append(OrganizationIndex.current(Company).match("Ghost AI"))
+            seen.append(created[0].pk)
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        chunk_that_fails()
+    assert seen[0] == seen[1] is not None
+    assert OrganizationIndex.current(Company).match("Ghost AI") is None
