@@ -99,11 +99,11 @@ def text_stream(binary: IO[bytes]) -> io.TextIOWrapper:
     return io.TextIOWrapper(binary, encoding="utf-8-sig", errors="surrogateescape", newline="")
 
 
-_UNREADABLE = re.compile("[\udc80-\udcff\x00]")
+UNREADABLE = re.compile("[\udc80-\udcff\x00]")
 
 
 def check_text(value: str) -> str:
-    bad = _UNREADABLE.search(value)
+    bad = UNREADABLE.search(value)
     if bad is not None:
         raise CellError("contains a NUL byte" if bad.group() == "\x00" else "not valid UTF-8")
     return value

@@ -8,14 +8,15 @@
 - Pro web UI: `Company Name, Announced Date, …, Money Raised, Lead Investors,
   Funding Type`, money as display strings (`$2.3B`, `€8.8M`).
 
-The side files (investments, organizations, investors) are read into memory
-first, keyed by uuid; the rounds themselves are streamed.
+The side files (investments, organizations, investors) are streamed first
+into a temporary SQLite file keyed by uuid; the rounds are then streamed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import sqlite3
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import ClassVar
@@ -24,6 +25,7 @@ from django_countries import countries
 
 from companies.names import match_key
 from funding.importers.base import (
+    UNREADABLE,
     Bundle,
     CellError,
     Record,
@@ -175,65 +177,133 @@ class CrunchbaseImporter:
     def read(self, bundle: Bundle) -> Iterator[RoundRow | RowError]:
         layout = self.layout(bundle)
         side = _SideFiles(bundle)
-        for name in self._rounds_files(bundle):
-            with bundle.open(name) as binary:
-                for record in csv_records(binary):
-                    if isinstance(record, RowError):
-                        yield record
-                        continue
-                    build = {"v4": side.v4_row, "2.x": side.v2_row, "ui": _ui_row}[layout]
-                    row = parse_record(record, build)
-                    if row is not None:
-                        yield row
+        build = {"v4": side.v4_row, "2.x": side.v2_row, "ui": _ui_row}[layout]
+        try:
+            for name in self._rounds_files(bundle):
+                with bundle.open(name) as binary:
+                    for record in csv_records(binary):
+                        if isinstance(record, RowError):
+                            yield record
+                            continue
+                        row = parse_record(record, build)
+                        if row is not None:
+                            yield row
+        finally:
+            side.close()
 
 
 class _SideFiles:
-    """investments.csv, investors.csv and organizations.csv, by uuid. Bad side rows are ignored."""
+    """investments.csv, investors.csv and organizations.csv, by uuid. Bad side rows are ignored.
+
+    They are streamed into a private temporary SQLite file (indexed by uuid)
+    rather than held in dictionaries, so memory stays flat however large the
+    export: a full Crunchbase export holds millions of investments.
+    """
 
     def __init__(self, bundle: Bundle) -> None:
         names = {n.lower(): n for n in bundle.names()}
-        self.investor_names: dict[str, str] = {}
-        self.organizations: dict[str, dict[str, str]] = {}
-        # round uuid -> [(investor uuid, investor name, is lead)]
-        self.investments: dict[str, list[tuple[str, str, bool]]] = {}
+        # "": a private on-disk database, deleted when closed; a small page cache.
+        self.db = sqlite3.connect("", check_same_thread=False)
+        self.db.executescript(
+            """
+            PRAGMA journal_mode = OFF;
+            PRAGMA synchronous = OFF;
+            CREATE TABLE investor (uuid TEXT PRIMARY KEY, name TEXT) WITHOUT ROWID;
+            CREATE TABLE organization (
+                uuid TEXT PRIMARY KEY, name TEXT, country TEXT, city TEXT, website TEXT,
+                description TEXT
+            ) WITHOUT ROWID;
+            CREATE TABLE investment (round TEXT, investor TEXT, name TEXT, lead INTEGER);
+            """
+        )
         if "investors.csv" in names:
-            for record in self._records(bundle, names["investors.csv"]):
-                name = record.cells.get("name") or record.cells.get("investor_name") or ""
-                self.investor_names[record.cells.get("uuid", "")] = name.strip()
-        if "organizations.csv" in names:
-            for record in self._records(bundle, names["organizations.csv"]):
-                c = record.cells
-                self.organizations[c.get("uuid", "")] = {
-                    "name": c.get("name", "").strip(),
-                    "country": _country(c.get("country_code", "")),
-                    "city": c.get("city", "").strip()[:100],
-                    "website": _url(c.get("homepage_url", "")),
-                    "description": c.get("short_description", "").strip(),
-                }
-        if "investments.csv" in names:
-            for record in self._records(bundle, names["investments.csv"]):
-                c = record.cells
-                self.investments.setdefault(c.get("funding_round_uuid", ""), []).append(
+            self.db.executemany(
+                "INSERT OR REPLACE INTO investor VALUES (?, ?)",
+                (
                     (
+                        r.cells.get("uuid", ""),
+                        (r.cells.get("name") or r.cells.get("investor_name") or "").strip(),
+                    )
+                    for r in self._records(bundle, names["investors.csv"])
+                ),
+            )
+        if "organizations.csv" in names:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO organization VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        c.get("uuid", ""),
+                        c.get("name", "").strip(),
+                        _country(c.get("country_code", "")),
+                        c.get("city", "").strip()[:100],
+                        _url(c.get("homepage_url", "")),
+                        c.get("short_description", "").strip(),
+                    )
+                    for c in (r.cells for r in self._records(bundle, names["organizations.csv"]))
+                ),
+            )
+        if "investments.csv" in names:
+            self.db.executemany(
+                "INSERT INTO investment VALUES (?, ?, ?, ?)",
+                (
+                    (
+                        c.get("funding_round_uuid", ""),
                         c.get("investor_uuid", ""),
                         c.get("investor_name", "").strip(),
                         bool_cell(c.get("is_lead_investor", "")),
                     )
-                )
+                    for c in (r.cells for r in self._records(bundle, names["investments.csv"]))
+                ),
+            )
+            self.db.execute("CREATE INDEX investment_round ON investment (round)")
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
 
     @staticmethod
     def _records(bundle: Bundle, name: str) -> Iterator[Record]:
+        """The readable rows of a side file (not valid UTF-8 or with a NUL byte: ignored)."""
         with bundle.open(name) as binary:
             for record in csv_records(binary):
-                if isinstance(record, Record):
+                if isinstance(record, Record) and not UNREADABLE.search(
+                    "".join(record.cells.values())
+                ):
                     yield record
 
+    def investor_name(self, uuid: str) -> str:
+        if UNREADABLE.search(uuid):  # not a key the side files can hold
+            return ""
+        row = self.db.execute("SELECT name FROM investor WHERE uuid = ?", (uuid,)).fetchone()
+        return row[0] if row else ""
+
+    def organization(self, uuid: str) -> dict[str, str]:
+        if UNREADABLE.search(uuid):  # not a key the side files can hold
+            return {}
+        row = self.db.execute(
+            "SELECT name, country, city, website, description FROM organization WHERE uuid = ?",
+            (uuid,),
+        ).fetchone()
+        if row is None:
+            return {}
+        return dict(zip(("name", "country", "city", "website", "description"), row, strict=True))
+
+    def investments(self, round_uuid: str) -> list[tuple[str, str, bool]]:
+        """(investor uuid, investor name, is lead) of a round, in file order."""
+        if UNREADABLE.search(round_uuid):  # not a key the side files can hold
+            return []
+        rows = self.db.execute(
+            "SELECT investor, name, lead FROM investment WHERE round = ? ORDER BY rowid",
+            (round_uuid,),
+        )
+        return [(investor, name, bool(lead)) for investor, name, lead in rows]
+
     def _investor(self, uuid: str, name: str) -> str:
-        return name or self.investor_names.get(uuid, "")
+        return name or self.investor_name(uuid)
 
     def v4_row(self, record: Record, errors: dict[str, str]) -> RoundRow | None:
         c = record.cells
-        org = self.organizations.get(c.get("org_uuid", ""), {})
+        org = self.organization(c.get("org_uuid", ""))
         company = cell(record, errors, "org_name", name_cell)
         stage = stage_for(c.get("investment_type", ""))
         if stage is None:
@@ -258,14 +328,14 @@ class _SideFiles:
         _money(record, errors, row, post_currency_column="post_money_valuation_currency_code")
         leads = {u for u in (x.strip() for x in c.get("lead_investor_uuids", "").split(",")) if u}
         investors: dict[str, bool] = {}
-        for investor_uuid, name, is_lead in self.investments.get(uuid, []):
+        for investor_uuid, name, is_lead in self.investments(uuid):
             resolved = self._investor(investor_uuid, name)
             if resolved:
                 investors[resolved] = (
                     investors.get(resolved, False) or is_lead or (investor_uuid in leads)
                 )
         for lead_uuid in leads:
-            resolved = self.investor_names.get(lead_uuid, "")
+            resolved = self.investor_name(lead_uuid)
             if resolved:
                 investors[resolved] = True
         row.investors = [{"name": n, "slug": "", "is_lead": lead} for n, lead in investors.items()]
@@ -298,7 +368,7 @@ class _SideFiles:
         )
         _money(record, errors, row, post_currency_column="pre_money_currency_code")
         investors = dict.fromkeys(cell(record, errors, "investor_names", name_list) or [], False)
-        for investor_uuid, name, is_lead in self.investments.get(uuid, []):
+        for investor_uuid, name, is_lead in self.investments(uuid):
             resolved = self._investor(investor_uuid, name)
             if resolved and is_lead:
                 investors[resolved] = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tarfile
+import tracemalloc
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -12,8 +13,11 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from bench.generate import generate
+from funding.importers import importer_for
 from funding.importers.base import CellError
 from funding.importers.crunchbase import display_money
+from funding.importers.files import open_bundle
 from funding.importers.stages import stage_for
 from funding.models import FundingRound, ImportRun
 from tests.funding.importers.layouts import (
@@ -124,8 +128,8 @@ def test_an_archive_that_unpacks_past_the_cap_fails_the_run_unread(
 ) -> None:
     settings.IMPORT_MAX_UNPACKED_BYTES = 1024 * 1024
     folder = v4_export(tmp_path / "bulk")
-    with (folder / "investments.csv").open("a") as f:  # 3 MB that compress to a few kB
-        f.write("," * (3 * 1024 * 1024))
+    with (folder / "investments.csv").open("a") as padding:  # 3 MB compressing to a few kB
+        padding.write("," * (3 * 1024 * 1024))
     archive = tmp_path / f"bomb.{kind}"
     if kind == "zip":
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
@@ -309,3 +313,18 @@ def test_an_unknown_label_maps_to_nothing() -> None:
 def test_a_copy_of_a_real_sample_layout_is_detected(tmp_path: Path) -> None:
     shutil.copy(v4_export(tmp_path / "b") / "funding_rounds.csv", tmp_path / "rounds.csv")
     assert run_import(tmp_path / "rounds.csv") == "created=4 updated=0 unchanged=0 failed=0"
+
+
+def test_reading_a_v4_export_keeps_memory_flat_as_the_file_grows(tmp_path: Path) -> None:
+    """The side files go to a temporary SQLite file and the rounds are streamed."""
+    peaks = []
+    for rounds in (1_000, 10_000):
+        folder = tmp_path / str(rounds)
+        generate(folder, rounds=rounds, companies=rounds // 5, investors=300)
+        bundle = open_bundle(folder)
+        tracemalloc.start()
+        count = sum(1 for _ in importer_for(bundle, "crunchbase").read(bundle))
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.stop()
+        assert count == rounds
+    assert peaks[1] < 1.5 * peaks[0], peaks
