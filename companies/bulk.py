@@ -64,39 +64,40 @@ def bulk_insert[M: models.Model](
     return list(objs)
 
 
-def bulk_insert_rows(
-    model: type[models.Model], rows: Sequence[Sequence[Any]], *, columns: Sequence[str]
-) -> list[Any]:
-    """Insert new rows given as values of `columns` (validated, as stored), with history.
+def bulk_insert_children(
+    model: type[models.Model],
+    rows: Sequence[Sequence[Any]],
+    *,
+    columns: Sequence[str],
+    parent_column: str,
+) -> None:
+    """Insert the rows of parents that are themselves new (a new round's investors), with history.
 
-    `bulk_insert` without building a model instance per row: for the many
-    small rows of an import (participations, sources). Returns their pks.
+    Rows are values of `columns` (validated, as stored), one of which is
+    `parent_column`; no model instance is built per row. On PostgreSQL the
+    rows are copied in without primary keys (the table's default draws them)
+    and their history is copied from every row of those parents: two
+    statements. The parents must have had no rows of `model` before.
     """
     if not rows:
-        return []
+        return
     connection = connections[router.db_for_write(model)]
     if connection.vendor != "postgresql":
         by_column = {f.column: f.attname for f in model._meta.concrete_fields}
-        objs = [
-            model(**{by_column[c]: v for c, v in zip(columns, row, strict=True)}) for row in rows
-        ]
-        return [obj.pk for obj in bulk_insert(model, objs)]
-    meta = model._meta
-    table = meta.db_table
-    pk_column = str(meta.pk.column) if meta.pk is not None else "id"
-    quote = connection.ops.quote_name
-    names = ", ".join(quote(c) for c in [pk_column, *columns])
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, pk_column, len(rows)],
+        bulk_insert(
+            model,
+            [model(**{by_column[c]: v for c, v in zip(columns, row, strict=True)}) for row in rows],
         )
-        pks = [pk for (pk,) in cursor.fetchall()]
-        with cursor.cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
-            for pk, row in zip(pks, rows, strict=True):
-                copy.write_row((pk, *row))
-        _history_insert(cursor, model, pks, connection)
-    return pks
+        return
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(c) for c in columns)
+    position = list(columns).index(parent_column)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        parents = list({row[position] for row in rows})
+        _history_insert(cursor, model, parents, connection, where_column=parent_column)
 
 
 # Values psycopg adapts as they are: Django's preparation (e.g. re-quantising a Decimal
@@ -119,8 +120,13 @@ def _history_insert(
     pks: list[Any],
     connection: BaseDatabaseWrapper,
     history_type: str = "+",
+    *,
+    where_column: str = "",
 ) -> None:
-    """One historical row per pk ("+" created, "~" changed), copied from the rows: one statement."""
+    """One historical row per pk ("+" created, "~" changed), copied from the rows: one statement.
+
+    With `where_column`, `pks` are values of that column instead (every row holding one).
+    """
     if not pks:
         return
     history_model = get_history_model_for_model(model)
@@ -140,7 +146,7 @@ def _history_insert(
             values.append("%(type)s")
         else:
             raise NotImplementedError(f"{history_model.__name__}.{field.name} has no bulk value")
-    pk_column = str(model._meta.pk.column) if model._meta.pk is not None else "id"
+    pk_column = where_column or (str(model._meta.pk.column) if model._meta.pk else "id")
     # Only quoted names from the models' metadata are interpolated; values are parameters.
     sql = (
         f"INSERT INTO {quote(history_model._meta.db_table)} ({', '.join(targets)}) "  # noqa: S608

@@ -150,6 +150,11 @@ class OrganizationIndex[O: Organization]:
         cls._shared[key] = index
         return index
 
+    @classmethod
+    def forget(cls) -> None:
+        """Drop this process's indexes; the next `current` reads the tables again."""
+        cls._shared.clear()
+
     def _read(self, rows: models.QuerySet[O]) -> None:
         values = rows.values_list("pk", "slug", "match_keys", "updated_at")
         for pk, slug, keys, updated_at in values.iterator(chunk_size=5000):

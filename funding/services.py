@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
-from companies.bulk import bulk_insert, bulk_insert_rows
+from companies.bulk import bulk_insert, bulk_insert_children
 from companies.models import Company, Investor
 from companies.services import organization_save
 from funding.currency import ecb_rate_to_usd
@@ -289,7 +289,7 @@ def rounds_insert_prepared(*, drafts: Sequence[RoundDraft]) -> list[FundingRound
     round; the database enforces every constraint again.
     """
     rounds = bulk_insert(FundingRound, [d.funding_round for d in drafts])
-    bulk_insert_rows(
+    bulk_insert_children(
         Participation,
         [
             (r.pk, s.investor.pk, s.is_lead, s.amount)
@@ -297,8 +297,9 @@ def rounds_insert_prepared(*, drafts: Sequence[RoundDraft]) -> list[FundingRound
             for s in d.investors
         ],
         columns=["round_id", "investor_id", "is_lead", "amount"],
+        parent_column="round_id",
     )
-    bulk_insert_rows(
+    bulk_insert_children(
         Source,
         [
             (r.pk, s.url, s.title, s.publisher, s.published_on)
@@ -306,6 +307,7 @@ def rounds_insert_prepared(*, drafts: Sequence[RoundDraft]) -> list[FundingRound
             for s in d.sources
         ],
         columns=["round_id", "url", "title", "publisher", "published_on"],
+        parent_column="round_id",
     )
     return rounds
 

@@ -17,6 +17,8 @@ from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.db import connection
 
+from companies.services import OrganizationIndex
+
 # Browser tests run the live server in a thread next to Playwright's event loop.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
@@ -59,6 +61,12 @@ def _test_settings(settings: pytest.FixtureRequest) -> None:
     settings.AXES_ENABLED = False  # type: ignore[attr-defined]
     # API (issue 3): no test is throttled unless it lowers the rates itself.
     settings.API_THROTTLE_RATES = {"anon": "1000000/minute", "token": "1000000/minute"}  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_organization_index() -> None:
+    """Each test starts without the process's index of the last test's (rolled back) rows."""
+    OrganizationIndex.forget()
 
 
 @pytest.fixture
