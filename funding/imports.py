@@ -453,7 +453,8 @@ def _apply_row(row: RoundRow, chunk: _Chunk) -> str:
     fields = _row_fields(row)
     target = _existing_round(row, company_id, announced_on, chunk)
     if target is not None and target.pk is None:  # a certain duplicate of a row of this chunk
-        chunk.draft_keys[id(target)].append(row.key)
+        if row.key:
+            chunk.draft_keys[id(target)].append(row.key)
         return "unchanged"
     if target is None:
         nearby = chunk.by_stage.setdefault((company_id, row.stage), [])
