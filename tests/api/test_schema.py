@@ -100,6 +100,9 @@ def _without_cursors(document: dict[str, Any]) -> dict[str, Any]:
 
 api = schemathesis.openapi.from_dict(_without_cursors(_schema_document()))
 api.app = _wsgi_app()
+# The API refuses NUL characters in URLs with a 400 (api/views.py: no database stores
+# them), which schemathesis would report as "valid input rejected" whenever it draws one.
+api.config.generation.update(allow_x00=False)
 
 
 @pytest.fixture(scope="module")
