@@ -67,7 +67,7 @@ GOALS: dict[str, Goal] = {
 DESCRIPTIONS: dict[str, str] = {
     "api_rounds_list_vs_raw": "API `/api/v1/rounds/?page_size=50` req/s ÷ raw psycopg+orjson app",
     "html_rounds_list_vs_raw": "`/rounds/` page req/s ÷ raw app's HTML table of the same rows",
-    "deep_page_vs_first": "latency of an API page 90,000 rows deep ÷ first page",
+    "deep_page_vs_first": "p50 latency of an API page {rows_deep:,} rows deep ÷ first page",
     "import_vs_copy": "`import_rounds` rows/s ÷ PostgreSQL COPY rows/s (same rows)",
     "import_db_phase_vs_copy": "import's staging + upsert phase rows/s ÷ COPY rows/s",
 }
@@ -157,7 +157,8 @@ def render_markdown(results: dict[str, Any]) -> str:
         note = f" ({result['note']})" if result.get("note") else ""
         lines.append(
             f"| `{name}` | {_number(result['ratio'])} | {goal.describe()} "
-            f"| {result['verdict']}{note} | {DESCRIPTIONS[name]} |"
+            f"| {result['verdict']}{note} "
+            f"| {DESCRIPTIONS[name].format(rows_deep=result.get('rows_deep', 90_000))} |"
         )
     latency = results.get("latency", {})
     if latency:
