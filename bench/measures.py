@@ -147,7 +147,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         "",
         f"Run {results['started_at']} on commit `{results.get('commit') or 'unknown'}`, "
         f"{results['wall_seconds']:.0f} s wall time. Ratios are medians of alternating "
-        'runs; see bench/README in the project README ("Benchmarks").',
+        'runs; see "Benchmarks" in README.md.',
         "",
         "| measure | ratio | goal | verdict | what |",
         "|---|---|---|---|---|",
