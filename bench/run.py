@@ -43,7 +43,7 @@ from bench.servers import (
     fetch,
     gunicorn,
 )
-from bench.wrk import WrkResult, run_wrk
+from bench.wrk import WrkResult, run_wrk, wrk_binary
 
 RESULTS_DIR = PROJECT_DIR / "bench" / "results"
 API_LIST = "/api/v1/rounds/?page_size=50"
@@ -125,6 +125,7 @@ class Harness:
         self.env = django_env(profile.database_url)
         self.problems: list[str] = []
         self.invalid: set[str] = set()
+        self.deep_rows = 0
         self.logs = RESULTS_DIR / "logs"
         self.logs.mkdir(parents=True, exist_ok=True)
 
@@ -407,6 +408,7 @@ def benchmark(profile: Profile) -> int:
     """The whole run; the exit status says whether it may be trusted (and, for smoke, passed)."""
     started = time.monotonic()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    wrk_binary()  # before minutes of importing, not after
     harness = Harness(profile)
     imported = harness.load()
     serving, latency = harness.serve()
