@@ -168,6 +168,7 @@ def soak(profile: Profile) -> int:
     if dataset.database_has_rounds(profile.database_url):
         log(f"reusing the rounds in {dataset.database_name(profile.database_url)}")
         dataset.manage("migrate", "--no-input", "-v0", env=harness.env)
+        dataset.vacuum_analyze(profile.database_url)
     else:
         harness.load()
     dataset.manage("collectstatic", "--no-input", "-v0", env=harness.env)
