@@ -188,6 +188,11 @@ def render_markdown(results: dict[str, Any]) -> str:
             f"{'' if imported.get('db_seconds_measured') else ' (not measured)'} |",
             f"| peak memory (max RSS) | {_number(imported['max_rss_mb'], 0)} MB |",
         ]
+        lines += [
+            f"| {phase} (funding_importrun) | {_number(imported['run'][phase])} s |"
+            for phase in ("read_seconds", "apply_seconds")
+            if phase in imported.get("run", {})
+        ]
     problems = results.get("problems") or []
     if problems:
         lines += ["", "Problems:", ""] + [f"- {problem}" for problem in problems]

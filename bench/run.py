@@ -168,7 +168,8 @@ class Harness:
         if run["status"] != "done" or run["failed"] or rounds != profile.rounds:
             self.problems.append(
                 f"import stored {rounds:,} of {profile.rounds:,} rounds "
-                f"(status {run['status']}, {run['failed']} rows failed)"
+                f"(status {run['status']}, {run['unchanged']} rows unchanged, "
+                f"{run['failed']} rows failed)"
             )
         log(f"import: {timing.seconds:.1f} s, max RSS {timing.max_rss_mb:.0f} MB; timing COPY")
         copy_seconds = dataset.copy_seconds(profile.database_url)

@@ -70,3 +70,12 @@ def test_problems_are_listed_only_when_there_are_some() -> None:
     assert "Problems" not in render_markdown(_results())
     table = render_markdown(_results(problems=["html run invalid: 3 not 2xx"]))
     assert "- html run invalid: 3 not 2xx" in table
+
+
+def test_the_import_phases_are_listed_when_the_import_records_them() -> None:
+    results = _results()
+    assert "read_seconds" not in render_markdown(results)
+    results["import"]["run"] = {"read_seconds": 2.5, "apply_seconds": 40.0}
+    table = render_markdown(results)
+    assert "| read_seconds (funding_importrun) | 2.50 s |" in table
+    assert "| apply_seconds (funding_importrun) | 40.00 s |" in table
