@@ -7,12 +7,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint format typecheck migrations-check check-python clean
+.PHONY: help run test lint format typecheck migrations-check check-python clean bench bench-smoke bench-soak
 
 help:
 	@echo "make run               install, migrate, load demo data, serve http://$(HOST):$(PORT)"
 	@echo "make test              install dev dependencies and run the test suite"
 	@echo "make lint | format | typecheck | migrations-check"
+	@echo "make bench | bench-smoke | bench-soak   benchmarks (PostgreSQL, Redis, wrk); see README"
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' || { \
@@ -68,6 +69,16 @@ typecheck: $(VENV)/.installed-dev
 
 migrations-check: $(VENV)/.installed-dev
 	DEBUG=True $(BIN)/python manage.py makemigrations --check --dry-run
+
+# Benchmarks (README "Benchmarks"): need PostgreSQL, Redis and wrk; write bench/results/.
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.run
+
+bench-smoke: $(VENV)/.installed
+	$(BIN)/python -m bench.run --smoke
+
+bench-soak: $(VENV)/.installed
+	$(BIN)/python -m bench.run --soak
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache staticfiles
