@@ -30,6 +30,9 @@ class Goal:
     target: float
     floor: float
     higher_is_better: bool = True
+    # While a measure is still below its floor, half the floor would fail every run: the
+    # smoke run guards it at about half of what it reaches today instead (README).
+    interim_guard: float | None = None
 
     def verdict(self, ratio: float) -> str:
         if self.higher_is_better:
@@ -47,7 +50,8 @@ class Goal:
         stays quiet unless something really regressed.
         """
         if self.higher_is_better:
-            return ratio < self.floor / 2
+            guard = self.floor / 2 if self.interim_guard is None else self.interim_guard
+            return ratio < guard
         return ratio > self.floor * 2
 
     def describe(self) -> str:
@@ -60,8 +64,9 @@ GOALS: dict[str, Goal] = {
     "api_rounds_list_vs_raw": Goal(target=0.5, floor=0.30),
     "html_rounds_list_vs_raw": Goal(target=0.25, floor=0.12),
     "deep_page_vs_first": Goal(target=1.5, floor=2.0, higher_is_better=False),
-    "import_vs_copy": Goal(target=0.5, floor=0.25),
-    "import_db_phase_vs_copy": Goal(target=0.8, floor=0.6),
+    # Below their floors (smoke run at 157b885: 0.05 and 0.29): guarded, not yet met.
+    "import_vs_copy": Goal(target=0.5, floor=0.25, interim_guard=0.02),
+    "import_db_phase_vs_copy": Goal(target=0.8, floor=0.6, interim_guard=0.12),
 }
 
 DESCRIPTIONS: dict[str, str] = {

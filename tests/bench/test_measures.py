@@ -63,6 +63,13 @@ def test_only_half_the_floor_is_a_gross_regression() -> None:
     assert not deep.grossly_missed(3.9)
 
 
+def test_a_measure_still_below_its_floor_is_guarded_at_its_interim_level() -> None:
+    imported = GOALS["import_vs_copy"]  # floor 0.25, not yet reached: guarded at 0.02
+    assert imported.verdict(0.05) == BELOW_FLOOR
+    assert not imported.grossly_missed(0.05)
+    assert imported.grossly_missed(0.01)
+
+
 def test_measure_result_carries_ratio_pairs_goal_and_verdict() -> None:
     result = measure_result("api_rounds_list_vs_raw", [(40, 100), (45, 100), (60, 100)], unit="x")
     assert result["ratio"] == 0.45
