@@ -32,7 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
@@ -204,6 +204,25 @@ def _row_error(run: ImportRun, line: int, raw: str, reasons: dict[str, str]) -> 
 
 # --- Chunks ---------------------------------------------------------------------
 
+# A run that wrote this many rounds refreshes the planner's statistics when it ends.
+ANALYZE_AFTER_ROWS = 1000
+
+
+def _analyze() -> None:
+    """Refresh PostgreSQL's statistics of the tables an import fills.
+
+    Autovacuum would, some time later (or never, where it is off); until then a
+    database that grew tenfold is planned as if it had not, and the pages slow
+    down. A fraction of a second for 100k rounds.
+    """
+    if connection.vendor != "postgresql":
+        return
+    tables = [
+        m._meta.db_table for m in (Company, Investor, FundingRound, Participation, Source, RoundKey)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {', '.join(connection.ops.quote_name(t) for t in tables)}")
+
 
 @dataclass
 class _Counts:
@@ -237,6 +256,8 @@ def import_chunk_apply(*, run_id: int, number: int) -> bool:
         if run.chunks_done >= run.chunks_total:
             run.status = ImportRun.Status.DONE
             run.finished_at = timezone.now()
+            if run.created + run.updated >= ANALYZE_AFTER_ROWS:
+                _analyze()
         run.apply_seconds += time.perf_counter() - started
         run.save()
     return True

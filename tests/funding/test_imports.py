@@ -362,3 +362,15 @@ def test_created_rounds_and_their_investors_have_history(tmp_path: Path) -> None
     participations = Participation.objects.filter(round__in=rounds)
     assert participations.exists()
     assert Participation.history.filter(history_type="+").count() == participations.count()
+
+
+@pytest.mark.django_db
+def test_a_large_run_refreshes_the_planner_statistics_when_it_ends(
+    tmp_path: Path, postgres: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("funding.imports.ANALYZE_AFTER_ROWS", 4)
+    path = rounds_file(tmp_path, *(v4_round(f"a{n}", f"Analyzed {n} AI") for n in range(4)))
+    assert run_import(path)[0] == "created=4 updated=0 unchanged=0 failed=0"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'funding_fundinground'")
+        assert cursor.fetchone()[0] == 4
