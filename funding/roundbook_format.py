@@ -13,14 +13,21 @@ escaped, so a negative figure cannot occur (amounts are ≥ 0).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import F, QuerySet
+import orjson
+from django.db import connection
+from django.db.models import Aggregate, F, OuterRef, QuerySet, Subquery, TextField
+from django.db.models.functions import JSONArray
 
 from funding.models import FundingRound, Participation, Source
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
 
 CSV_COLUMNS = [
     "id",
@@ -79,47 +86,96 @@ _MONEY = {
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+    if type(value) is Decimal:
+        text = str(value)
+        # Stored money has two decimals: "1000000000.00" is written "1000000000".
+        if text.endswith(".00"):
+            return text[:-3]
+        return format(value.normalize(), "f") if value == value.to_integral() else text
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
 
 
+class JSONArrayAgg(Aggregate):
+    """The group's values as the text of a JSON array, in `order_by` order where the
+    database can order inside an aggregate (PostgreSQL; SQLite from 3.44)."""
+
+    function = "JSON_AGG"
+    allow_order_by = True
+    output_field = TextField()
+
+    def as_postgresql(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> _AsSqlType:
+        # As text, so that orjson parses it rather than psycopg's stdlib loader.
+        sql, params = self.as_sql(compiler, connection, **extra)
+        return f"({sql})::text", params
+
+    def as_sqlite(
+        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
+    ) -> _AsSqlType:
+        aggregate = self
+        if not connection.features.supports_aggregate_order_by_clause:
+            aggregate = self.copy()
+            aggregate.order_by = None  # type: ignore[attr-defined]  # sorted in _records
+        return Aggregate.as_sql(
+            aggregate, compiler, connection, function="JSON_GROUP_ARRAY", **extra
+        )
+
+
+def _json_list(items: QuerySet[Any], *fields: str, order_by: Sequence[Any]) -> Subquery:
+    """Per round, `fields` of its `items` as a JSON array of arrays (NULL when none)."""
+    return Subquery(
+        items.filter(round=OuterRef("pk"))
+        .order_by()
+        .values("round")
+        .annotate(items=JSONArrayAgg(JSONArray(*fields), order_by=order_by))
+        .values("items")
+    )
+
+
+# Built once: a subquery is resolved afresh, from a copy, in every query that uses it.
+_INVESTORS_JSON = _json_list(
+    Participation.objects.all(),
+    "investor__slug",
+    "investor__name",
+    "is_lead",
+    order_by=("-is_lead", "investor__name"),
+)
+_SOURCES_JSON = _json_list(
+    Source.objects.all(),
+    "url",
+    "title",
+    "publisher",
+    "published_on",
+    "id",
+    order_by=(F("published_on").asc(nulls_last=True), "id"),
+)
+
+
+def round_rows(rounds: QuerySet[FundingRound]) -> QuerySet[FundingRound, dict[str, Any]]:
+    """`rounds` as `.values()` rows with their investors and sources: one query."""
+    return rounds.values(*_ROUND_FIELDS, investors_json=_INVESTORS_JSON, sources_json=_SOURCES_JSON)
+
+
 def round_records(
     rounds: QuerySet[FundingRound], *, chunk_size: int = 2000
 ) -> Iterator[dict[str, Any]]:
-    """Records of `rounds` in their order. Three queries per chunk of rounds, whatever its size."""
-    buffer: list[dict[str, Any]] = []
-    for row in rounds.values(*_ROUND_FIELDS).iterator(chunk_size=chunk_size):
-        buffer.append(row)
-        if len(buffer) >= chunk_size:
-            yield from _records(buffer)
-            buffer = []
-    if buffer:
-        yield from _records(buffer)
+    """Records of `rounds` in their order: one query, read `chunk_size` rows at a time."""
+    return _records(round_rows(rounds).iterator(chunk_size=chunk_size))
 
 
-def _records(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    ids = [row["id"] for row in rows]
-    investors: dict[int, list[dict[str, Any]]] = {}
-    for p in (
-        Participation.objects.filter(round_id__in=ids)
-        .order_by("-is_lead", "investor__name")
-        .values("round_id", "investor__slug", "investor__name", "is_lead")
-    ):
-        investors.setdefault(p["round_id"], []).append(
-            {"slug": p["investor__slug"], "name": p["investor__name"], "is_lead": p["is_lead"]}
-        )
-    sources: dict[int, list[dict[str, Any]]] = {}
-    for s in (
-        Source.objects.filter(round_id__in=ids)
-        .order_by(F("published_on").asc(nulls_last=True), "id")
-        .values("round_id", "url", "title", "publisher", "published_on")
-    ):
-        sources.setdefault(s["round_id"], []).append(
-            {k: _plain(v) for k, v in s.items() if k != "round_id"}
-        )
+def _investor(slug: str, name: str, is_lead: Any) -> dict[str, Any]:
+    return {"slug": slug, "name": name, "is_lead": bool(is_lead)}
+
+
+def _source(url: str, title: str, publisher: str, published_on: str | None) -> dict[str, Any]:
+    return {"url": url, "title": title, "publisher": publisher, "published_on": published_on}
+
+
+def _records(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    presorted = connection.features.supports_aggregate_order_by_clause
     for row in rows:
         record = {
             "id": row["id"],
@@ -127,8 +183,13 @@ def _records(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
         }
         for field in _ROUND_FIELDS[3:]:
             record[field] = _plain(row[field])
-        record["investors"] = investors.get(row["id"], [])
-        record["sources"] = sources.get(row["id"], [])
+        investors = orjson.loads(row["investors_json"] or "[]")
+        sources = orjson.loads(row["sources_json"] or "[]")
+        if not presorted:  # leads first, then by name; undated sources last, then by id
+            investors.sort(key=lambda i: (not i[2], i[1]))
+            sources.sort(key=lambda s: (s[3] is None, s[3] or "", s[4]))
+        record["investors"] = [_investor(*investor) for investor in investors]
+        record["sources"] = [_source(*source[:4]) for source in sources]
         yield record
 
 
@@ -173,15 +234,11 @@ def csv_rows(records: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
 
 
 # --- For callers that page through rounds themselves (the API) -----------------------
-ROUND_VALUE_FIELDS = tuple(_ROUND_FIELDS)
 
 
-def records_from_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Records of rows from `rounds.values(*ROUND_VALUE_FIELDS)`, in their order.
-
-    Two queries (the investors and the sources of all the rows), none when empty.
-    """
-    return list(_records(rows)) if rows else []
+def records_from_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records of rows from `round_rows()`, in their order. No query."""
+    return list(_records(rows))
 
 
 def plain(value: Any) -> Any:
