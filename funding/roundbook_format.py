@@ -13,16 +13,17 @@ escaped, so a negative figure cannot occur (amounts are ≥ 0).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import orjson
 from django.db import connection
-from django.db.models import Aggregate, F, OuterRef, QuerySet, Subquery, TextField
-from django.db.models.functions import JSONArray
+from django.db.models import QuerySet, TextField
+from django.db.models.expressions import RawSQL
 
+from companies.models import Investor
 from funding.models import FundingRound, Participation, Source
 
 if TYPE_CHECKING:
@@ -85,72 +86,68 @@ _MONEY = {
 }
 
 
+def _money(value: Decimal | None) -> str | None:
+    """1000000000.00 → "1000000000", 1234.50 → "1234.50"."""
+    if value is None:
+        return None
+    text = str(value)
+    if text.endswith(".00"):  # stored money has two decimals: the fast path
+        return text[:-3]
+    return format(value.normalize(), "f") if value == value.to_integral() else text
+
+
 def _plain(value: Any) -> Any:
-    if type(value) is Decimal:
-        text = str(value)
-        # Stored money has two decimals: "1000000000.00" is written "1000000000".
-        if text.endswith(".00"):
-            return text[:-3]
-        return format(value.normalize(), "f") if value == value.to_integral() else text
+    if isinstance(value, Decimal):
+        return _money(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
 
 
-class JSONArrayAgg(Aggregate):
-    """The group's values as the text of a JSON array, in `order_by` order where the
-    database can order inside an aggregate (PostgreSQL; SQLite from 3.44)."""
+class _JSONList(RawSQL):
+    """A correlated subquery giving, per round, the JSON text of an array of arrays (NULL
+    or "[]" when there is nothing).
 
-    function = "JSON_AGG"
-    allow_order_by = True
-    output_field = TextField()
+    Written in SQL, once per database, rather than built with the ORM: resolving and
+    compiling two aggregate subqueries cost more than the rest of an API page.
+    PostgreSQL orders the items; SQLite (before 3.44) cannot order inside an
+    aggregate, so `_records` sorts them there.
+    """
 
-    def as_postgresql(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> _AsSqlType:
-        # As text, so that orjson parses it rather than psycopg's stdlib loader.
-        sql, params = self.as_sql(compiler, connection, **extra)
-        return f"({sql})::text", params
+    def __init__(self, *, postgresql: str, sqlite: str) -> None:
+        super().__init__(postgresql, (), output_field=TextField())
+        self.sqlite = sqlite
 
-    def as_sqlite(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> _AsSqlType:
-        aggregate = self
-        if not connection.features.supports_aggregate_order_by_clause:
-            aggregate = self.copy()
-            aggregate.order_by = None  # type: ignore[attr-defined]  # sorted in _records
-        return Aggregate.as_sql(
-            aggregate, compiler, connection, function="JSON_GROUP_ARRAY", **extra
-        )
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> _AsSqlType:
+        return f"({self.sqlite})", ()
 
 
-def _json_list(items: QuerySet[Any], *fields: str, order_by: Sequence[Any]) -> Subquery:
-    """Per round, `fields` of its `items` as a JSON array of arrays (NULL when none)."""
-    return Subquery(
-        items.filter(round=OuterRef("pk"))
-        .order_by()
-        .values("round")
-        .annotate(items=JSONArrayAgg(JSONArray(*fields), order_by=order_by))
-        .values("items")
-    )
+def _tables() -> dict[str, str]:
+    return {
+        "round": FundingRound._meta.db_table,
+        "participation": Participation._meta.db_table,
+        "investor": Investor._meta.db_table,
+        "source": Source._meta.db_table,
+    }
 
 
-# Built once: a subquery is resolved afresh, from a copy, in every query that uses it.
-_INVESTORS_JSON = _json_list(
-    Participation.objects.all(),
-    "investor__slug",
-    "investor__name",
-    "is_lead",
-    order_by=("-is_lead", "investor__name"),
+_INVESTORS_FROM = (
+    'FROM "{participation}" p JOIN "{investor}" i ON i.id = p.investor_id '
+    'WHERE p.round_id = "{round}".id'
+).format(**_tables())
+_INVESTORS_JSON = _JSONList(
+    # Leads first, then by name: the order of the investors everywhere.
+    postgresql="SELECT JSON_AGG(JSON_BUILD_ARRAY(i.slug, i.name, p.is_lead) "
+    f"ORDER BY p.is_lead DESC, i.name)::text {_INVESTORS_FROM}",
+    sqlite=f"SELECT JSON_GROUP_ARRAY(JSON_ARRAY(i.slug, i.name, p.is_lead)) {_INVESTORS_FROM}",
 )
-_SOURCES_JSON = _json_list(
-    Source.objects.all(),
-    "url",
-    "title",
-    "publisher",
-    "published_on",
-    "id",
-    order_by=(F("published_on").asc(nulls_last=True), "id"),
+_SOURCES_FROM = 'FROM "{source}" s WHERE s.round_id = "{round}".id'.format(**_tables())
+_SOURCE = "s.url, s.title, s.publisher, s.published_on, s.id"
+_SOURCES_JSON = _JSONList(
+    # Dated sources first, oldest first; then undated ones, in the order they were added.
+    postgresql=f"SELECT JSON_AGG(JSON_BUILD_ARRAY({_SOURCE}) "
+    f"ORDER BY s.published_on NULLS LAST, s.id)::text {_SOURCES_FROM}",
+    sqlite=f"SELECT JSON_GROUP_ARRAY(JSON_ARRAY({_SOURCE})) {_SOURCES_FROM}",
 )
 
 
@@ -166,31 +163,43 @@ def round_records(
     return _records(round_rows(rounds).iterator(chunk_size=chunk_size))
 
 
-def _investor(slug: str, name: str, is_lead: Any) -> dict[str, Any]:
-    return {"slug": slug, "name": name, "is_lead": bool(is_lead)}
-
-
-def _source(url: str, title: str, publisher: str, published_on: str | None) -> dict[str, Any]:
-    return {"url": url, "title": title, "publisher": publisher, "published_on": published_on}
-
-
 def _records(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    presorted = connection.features.supports_aggregate_order_by_clause
+    presorted = connection.vendor != "sqlite"
     for row in rows:
-        record = {
-            "id": row["id"],
-            "company": {"slug": row["company__slug"], "name": row["company__name"]},
-        }
-        for field in _ROUND_FIELDS[3:]:
-            record[field] = _plain(row[field])
         investors = orjson.loads(row["investors_json"] or "[]")
         sources = orjson.loads(row["sources_json"] or "[]")
         if not presorted:  # leads first, then by name; undated sources last, then by id
             investors.sort(key=lambda i: (not i[2], i[1]))
             sources.sort(key=lambda s: (s[3] is None, s[3] or "", s[4]))
-        record["investors"] = [_investor(*investor) for investor in investors]
-        record["sources"] = [_source(*source[:4]) for source in sources]
-        yield record
+        # Spelled out rather than looped over _ROUND_FIELDS: this runs for every row of
+        # every API page and export.
+        yield {
+            "id": row["id"],
+            "company": {"slug": row["company__slug"], "name": row["company__name"]},
+            "stage": row["stage"],
+            "announced_on": row["announced_on"].isoformat(),
+            "announced_on_precision": row["announced_on_precision"],
+            "amount": _money(row["amount"]),
+            "currency": row["currency"],
+            "amount_usd": _money(row["amount_usd"]),
+            "usd_basis": row["usd_basis"],
+            "pre_money_valuation": _money(row["pre_money_valuation"]),
+            "post_money_valuation": _money(row["post_money_valuation"]),
+            "pre_money_valuation_usd": _money(row["pre_money_valuation_usd"]),
+            "post_money_valuation_usd": _money(row["post_money_valuation_usd"]),
+            "status": row["status"],
+            "notes": row["notes"],
+            "created_at": row["created_at"].isoformat(),
+            "updated_at": row["updated_at"].isoformat(),
+            "investors": [
+                {"slug": slug, "name": name, "is_lead": bool(is_lead)}
+                for slug, name, is_lead in investors
+            ],
+            "sources": [
+                {"url": url, "title": title, "publisher": publisher, "published_on": published_on}
+                for url, title, publisher, published_on, _ in sources
+            ],
+        }
 
 
 def csv_escape(cell: str) -> str:
