@@ -22,6 +22,7 @@ from companies.models import Company, Investor
 from companies.services import organization_save
 from funding.currency import ecb_rate_to_usd
 from funding.models import ExchangeRate, FundingRound, Participation, Source
+from funding.versions import rounds_changed
 
 CENTS = Decimal("0.01")
 
@@ -183,6 +184,7 @@ def round_save(*, funding_round: FundingRound) -> FundingRound:
     """Derive money fields, validate and save one round (not its investors or sources)."""
     round_prepare(funding_round=funding_round)
     funding_round.save()
+    rounds_changed()
     return funding_round
 
 
@@ -259,6 +261,7 @@ def rounds_insert_prepared(*, drafts: Sequence[RoundDraft]) -> list[FundingRound
     ]
     bulk_insert(Participation, participations)
     bulk_insert(Source, sources)
+    rounds_changed()
     return rounds
 
 
@@ -267,6 +270,7 @@ def round_set_participations(
 ) -> None:
     """Make the round's investors exactly `investors`; unchanged rows (and history) are kept."""
     _check_unique_investors(investors)
+    rounds_changed()
     seen = {spec.investor.pk for spec in investors}
     existing = {p.investor_id: p for p in funding_round.participations.all()}
     for investor_id, participation in existing.items():
@@ -386,6 +390,7 @@ def investor_merge(*, source: Investor, target: Investor) -> Investor:
         source.save(update_fields=["company"])
         target.company = company
     source.delete()
+    rounds_changed()
     return organization_save(organization=target)
 
 
@@ -407,6 +412,8 @@ def rounds_reconvert(*, currency: str) -> int:
                 funding_round.full_clean(validate_constraints=False)
                 funding_round.save()
                 changed += 1
+    if changed:
+        rounds_changed()
     return changed
 
 
@@ -414,3 +421,4 @@ def rounds_reconvert(*, currency: str) -> int:
 def round_delete(*, funding_round: FundingRound) -> None:
     """Delete a round with its participations and sources; their history keeps them."""
     funding_round.delete()
+    rounds_changed()

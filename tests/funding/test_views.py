@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils import timezone
 
 from funding.models import FundingRound
-from funding.services import ParticipationSpec, SourceSpec
+from funding.services import (
+    ParticipationSpec,
+    RoundDraft,
+    SourceSpec,
+    round_delete,
+    round_draft_prepare,
+    rounds_insert_prepared,
+)
 from tests.factories import CompanyFactory, InvestorFactory, RoundFactory, rounds_with_investors
 from tests.pages import get_counting, queries_with_10_and_100_rounds
 
@@ -51,6 +60,53 @@ def test_dashboard_query_count_does_not_grow_with_rounds(client: Client) -> None
     # capital per quarter, year totals, latest rounds + their investors,
     # largest rounds + their investors, most active investors
     assert len(small) == len(large) == 7, large
+
+
+def _rounds_this_year(client: Client) -> int:
+    html = client.get("/").content.decode()
+    found = re.search(r'Rounds in \d+ so far</p>\s*<p class="figure">(\d+)</p>', html)
+    assert found, html
+    return int(found.group(1))
+
+
+def test_dashboard_figures_are_cached_until_the_rounds_change(client: Client) -> None:
+    rounds_with_investors(10)
+    _, first = get_counting(client, "/")
+    _, again = get_counting(client, "/")
+    # cached: the most active investors (read afresh), latest and largest rounds with
+    # their investors
+    assert len(first) == 7, first
+    assert len(again) == 5, again
+
+
+def test_a_saved_round_counts_on_the_dashboard_at_once(client: Client) -> None:
+    RoundFactory.create(announced_on=timezone.localdate())
+    assert _rounds_this_year(client) == 1
+    RoundFactory.create(announced_on=timezone.localdate())
+    assert _rounds_this_year(client) == 2
+
+
+def test_an_imported_round_counts_on_the_dashboard_at_once(client: Client) -> None:
+    assert _rounds_this_year(client) == 0
+    draft = RoundDraft(
+        funding_round=FundingRound(
+            company=CompanyFactory.create(),
+            stage="seed",
+            announced_on=timezone.localdate(),
+            amount=Decimal(1_000_000),
+            currency="USD",
+        )
+    )
+    round_draft_prepare(draft=draft)
+    rounds_insert_prepared(drafts=[draft])
+    assert _rounds_this_year(client) == 1
+
+
+def test_a_deleted_round_leaves_the_dashboard_at_once(client: Client) -> None:
+    funding_round = RoundFactory.create(announced_on=timezone.localdate())
+    assert _rounds_this_year(client) == 1
+    round_delete(funding_round=funding_round)
+    assert _rounds_this_year(client) == 0
 
 
 def test_round_list_shows_money_and_dates_as_people_read_them(
