@@ -163,14 +163,26 @@ def round_records(
     return _records(round_rows(rounds).iterator(chunk_size=chunk_size))
 
 
+def row_investors(row: dict[str, Any]) -> list[list[Any]]:
+    """[slug, name, is_lead] of a `round_rows()` row's investors, leads first, then by name."""
+    investors: list[list[Any]] = orjson.loads(row["investors_json"] or "[]")
+    if connection.vendor == "sqlite":  # unordered there: see _JSONList
+        investors.sort(key=lambda i: (not i[2], i[1]))
+    return investors
+
+
+def _row_sources(row: dict[str, Any]) -> list[list[Any]]:
+    """[url, title, publisher, published_on, id]: dated first by date, then by id."""
+    sources: list[list[Any]] = orjson.loads(row["sources_json"] or "[]")
+    if connection.vendor == "sqlite":
+        sources.sort(key=lambda s: (s[3] is None, s[3] or "", s[4]))
+    return sources
+
+
 def _records(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    presorted = connection.vendor != "sqlite"
     for row in rows:
-        investors = orjson.loads(row["investors_json"] or "[]")
-        sources = orjson.loads(row["sources_json"] or "[]")
-        if not presorted:  # leads first, then by name; undated sources last, then by id
-            investors.sort(key=lambda i: (not i[2], i[1]))
-            sources.sort(key=lambda s: (s[3] is None, s[3] or "", s[4]))
+        investors = row_investors(row)
+        sources = _row_sources(row)
         # Spelled out rather than looped over _ROUND_FIELDS: this runs for every row of
         # every API page and export.
         yield {

@@ -32,6 +32,8 @@ from django.db.models.functions import Coalesce, TruncQuarter, TruncYear
 
 from companies.models import Company, Investor, Sector
 from funding.models import FundingRound, Participation, Source, Stage
+from funding.roundbook_format import round_rows
+from funding.tables import RoundRow, round_table
 from funding.versions import rounds_version
 
 # Stage groups of the dashboard chart, in stacking order.
@@ -74,11 +76,6 @@ def with_investors(rounds: QuerySet[FundingRound]) -> QuerySet[FundingRound]:
             ),
         )
     )
-
-
-def rounds_for_list(rounds: QuerySet[FundingRound]) -> QuerySet[FundingRound]:
-    """A rounds table: one query for the rows, one for their investors."""
-    return with_investors(rounds)
 
 
 def round_for_page(round_id: int) -> FundingRound:
@@ -157,18 +154,15 @@ def year_totals(today: date) -> YearTotals:
     )
 
 
-def latest_rounds(limit: int = 10) -> QuerySet[FundingRound]:
-    """Newest announced first: 2 queries when evaluated."""
-    return rounds_for_list(FundingRound.objects.order_by("-announced_on", "-id"))[:limit]
+def latest_rounds(limit: int = 10) -> list[RoundRow]:
+    """Newest announced first, as table rows: 1 query."""
+    return round_table(round_rows(FundingRound.objects.order_by("-announced_on", "-id")[:limit]))
 
 
-def largest_rounds(since: date, limit: int = 10) -> QuerySet[FundingRound]:
-    """Largest by USD amount announced on or after `since`: 2 queries when evaluated."""
-    return rounds_for_list(
-        FundingRound.objects.filter(announced_on__gte=since, amount_usd__isnull=False).order_by(
-            "-amount_usd", "-id"
-        )
-    )[:limit]
+def largest_rounds(since: date, limit: int = 10) -> list[RoundRow]:
+    """Largest by USD amount announced on or after `since`, as table rows: 1 query."""
+    rounds = FundingRound.objects.filter(announced_on__gte=since, amount_usd__isnull=False)
+    return round_table(round_rows(rounds.order_by("-amount_usd", "-id")[:limit]))
 
 
 def most_active_investors(since: date, limit: int = 10) -> QuerySet[Investor]:
@@ -233,6 +227,16 @@ def _ranked_investors(ranking: list[tuple[int, int, int]]) -> list[Investor]:
             investor.recent_leads = leads  # type: ignore[attr-defined]
             investors.append(investor)
     return investors
+
+
+def rounds_count() -> int:
+    """How many rounds there are: 1 query, none while cached (until the rounds change)."""
+    key = f"rounds:count:{rounds_version()}"
+    count: int | None = cache.get(key)
+    if count is None:
+        count = FundingRound.objects.count()
+        cache.set(key, count, timeout=DASHBOARD_CACHE_SECONDS)
+    return count
 
 
 # --- Companies ------------------------------------------------------------------------
