@@ -12,8 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from django.urls import reverse
+from django.utils.http import RFC3986_SUBDELIMS
 
 from funding.formatting import format_date_at_precision, format_money, format_usd
 from funding.models import Stage
@@ -56,21 +58,35 @@ def _money(amount: Decimal | None, currency: str, amount_usd: Decimal | None) ->
     return Money(format_money(amount, currency or "USD"), usd)
 
 
+class _Path:
+    """`reverse(name, args=[value])` for many values: reversed once, then filled in and
+    quoted as reverse() quotes (reverse() for every link of a table cost a few ms)."""
+
+    def __init__(self, name: str) -> None:
+        self.before, self.after = reverse(name, args=["0"]).rsplit("0", 1)
+
+    def __call__(self, value: object) -> str:
+        return f"{self.before}{quote(str(value), safe=RFC3986_SUBDELIMS + '/~:@')}{self.after}"
+
+
 def round_table(rows: Iterable[dict[str, Any]]) -> list[RoundRow]:
     """Table rows of `round_rows()` rows, in their order. No query."""
+    round_path = _Path("funding:detail")
+    company_path = _Path("companies:detail")
+    investor_path = _Path("companies:investor")
     return [
         RoundRow(
-            url=reverse("funding:detail", args=[row["id"]]),
+            url=round_path(row["id"]),
             date=format_date_at_precision(row["announced_on"], row["announced_on_precision"]),
             company_name=row["company__name"],
-            company_url=reverse("companies:detail", args=[row["company__slug"]]),
+            company_url=company_path(row["company__slug"]),
             stage=_STAGE_LABELS.get(row["stage"], row["stage"]),
             amount=_money(row["amount"], row["currency"], row["amount_usd"]),
             post_money=_money(
                 row["post_money_valuation"], row["currency"], row["post_money_valuation_usd"]
             ),
             investors=[
-                InvestorCell(name, reverse("companies:investor", args=[slug]), bool(is_lead))
+                InvestorCell(name, investor_path(slug), bool(is_lead))
                 for slug, name, is_lead in row_investors(row)
             ],
         )

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from funding.models import FundingRound
@@ -255,3 +256,15 @@ def test_the_500_page_is_in_the_site_style(client: Client) -> None:
 def test_list_pages_link_staff_to_the_admin(client: Client, url: str, admin_link: str) -> None:
     client.force_login(User.objects.create_user("staff", is_staff=True))
     assert f'href="{admin_link}"' in client.get(url).content.decode()
+
+
+def test_round_list_links_unicode_slugs_as_reverse_does(client: Client) -> None:
+    company = CompanyFactory.create(name="月之暗面")
+    investor = InvestorFactory.create(name="红杉中国")
+    funding_round = RoundFactory.create(
+        company=company, investors=[ParticipationSpec(investor=investor)]
+    )
+    html = client.get("/rounds/").content.decode()
+    assert f'href="{reverse("companies:detail", args=[company.slug])}"' in html
+    assert f'href="{reverse("companies:investor", args=[investor.slug])}"' in html
+    assert f'href="{reverse("funding:detail", args=[funding_round.pk])}"' in html
