@@ -76,11 +76,11 @@ def csv_response(rounds: QuerySet[FundingRound], filename: str) -> StreamingHttp
 
 
 class RoundListMixin(APIViewMixin, viewsets.GenericViewSet[FundingRound]):
-    """A cursor-paginated, filterable list of rounds; CSV on request.
+    """A cursor-paginated, filterable list of rounds; CSV on request."""
 
-    One query whatever the page size: the page's rounds with their company, and
-    their investors and sources aggregated as JSON.
-    """
+    # (Not in the docstring, which the OpenAPI schema shows to clients.) One query
+    # whatever the page size: the page's rounds with their company, and their
+    # investors and sources aggregated as JSON (funding.roundbook_format.round_rows).
 
     queryset = FundingRound.objects.all()
     filterset_class = RoundFilter
