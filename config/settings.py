@@ -191,6 +191,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # query values through as strings ("false" would be truthy).
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Server-side binding lets psycopg prepare a statement run twice on the same
+    # connection: PostgreSQL then skips parsing and planning (about 1 ms on a
+    # rounds page). Behind PgBouncer in transaction mode older than 1.21, or any
+    # pooler that cannot track prepared statements, set DATABASE_PREPARED_STATEMENTS=False.
+    if env_bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"] = {
+            **DATABASES["default"].get("OPTIONS", {}),
+            "server_side_binding": True,
+            "prepare_threshold": 2,
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache --------------------------------------------------------------------

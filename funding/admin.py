@@ -12,8 +12,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from funding.formatting import format_date_at_precision, format_money, format_usd
 from funding.models import ExchangeRate, FundingRound, Participation, Source
-from funding.services import round_save
+from funding.services import round_delete, round_save
 from funding.tasks import rounds_reconvert_currency
+from funding.versions import rounds_changed
 
 
 class ParticipationInline(admin.TabularInline[Participation, FundingRound]):
@@ -129,6 +130,17 @@ class FundingRoundAdmin(SimpleHistoryAdmin):
         self, request: HttpRequest, obj: FundingRound, form: ModelForm[FundingRound], change: bool
     ) -> None:
         round_save(funding_round=obj)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        rounds_changed()  # the investors inline writes participations
+
+    def delete_model(self, request: HttpRequest, obj: FundingRound) -> None:
+        round_delete(funding_round=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[FundingRound]) -> None:
+        super().delete_queryset(request, queryset)
+        rounds_changed()
 
     @admin.display(description="announced", ordering="announced_on")
     def announced(self, obj: FundingRound) -> str:

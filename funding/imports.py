@@ -64,6 +64,7 @@ from funding.services import (
     round_draft_prepare,
     rounds_insert_prepared,
 )
+from funding.versions import rounds_changed
 
 logger = logging.getLogger(__name__)
 
@@ -437,6 +438,8 @@ def _write(chunk: _Chunk) -> None:
     ]
     keys.extend(chunk.new_keys.items())
     bulk_upsert(RoundKey, keys, columns=["key", "round_id"], conflict=["key"], history=False)
+    if chunk.changed or chunk.participations or any(chunk.sources.values()):
+        rounds_changed()  # figures cached from the rounds are stale (new rounds: done above)
 
 
 def _reasons(error: ValidationError) -> dict[str, str]:

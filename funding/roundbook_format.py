@@ -16,11 +16,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import F, QuerySet
+import orjson
+from django.db import connection
+from django.db.models import QuerySet, TextField
+from django.db.models.expressions import RawSQL
 
+from companies.models import Investor
 from funding.models import FundingRound, Participation, Source
+
+if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+    from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
 
 CSV_COLUMNS = [
     "id",
@@ -78,58 +86,132 @@ _MONEY = {
 }
 
 
+def _money(value: Decimal | None) -> str | None:
+    """1000000000.00 → "1000000000", 1234.50 → "1234.50"."""
+    if value is None:
+        return None
+    text = str(value)
+    if text.endswith(".00"):  # stored money has two decimals: the fast path
+        return text[:-3]
+    return format(value.normalize(), "f") if value == value.to_integral() else text
+
+
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+        return _money(value)
     if isinstance(value, datetime | date):
         return value.isoformat()
     return value
 
 
+class _JSONList(RawSQL):
+    """A correlated subquery giving, per round, the JSON text of an array of arrays (NULL
+    or "[]" when there is nothing).
+
+    Written in SQL, once per database, rather than built with the ORM: resolving and
+    compiling two aggregate subqueries cost more than the rest of an API page.
+    PostgreSQL orders the items; SQLite (before 3.44) cannot order inside an
+    aggregate, so `_records` sorts them there.
+    """
+
+    def __init__(self, *, postgresql: str, sqlite: str) -> None:
+        super().__init__(postgresql, (), output_field=TextField())
+        self.sqlite = sqlite
+
+    def as_sqlite(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> _AsSqlType:
+        return f"({self.sqlite})", ()
+
+
+def _tables() -> dict[str, str]:
+    return {
+        "round": FundingRound._meta.db_table,
+        "participation": Participation._meta.db_table,
+        "investor": Investor._meta.db_table,
+        "source": Source._meta.db_table,
+    }
+
+
+_INVESTORS_FROM = (
+    'FROM "{participation}" p JOIN "{investor}" i ON i.id = p.investor_id '
+    'WHERE p.round_id = "{round}".id'
+).format(**_tables())
+_INVESTORS_JSON = _JSONList(
+    # Leads first, then by name: the order of the investors everywhere.
+    postgresql="SELECT JSON_AGG(JSON_BUILD_ARRAY(i.slug, i.name, p.is_lead) "
+    f"ORDER BY p.is_lead DESC, i.name)::text {_INVESTORS_FROM}",
+    sqlite=f"SELECT JSON_GROUP_ARRAY(JSON_ARRAY(i.slug, i.name, p.is_lead)) {_INVESTORS_FROM}",
+)
+_SOURCES_FROM = 'FROM "{source}" s WHERE s.round_id = "{round}".id'.format(**_tables())
+_SOURCE = "s.url, s.title, s.publisher, s.published_on, s.id"
+_SOURCES_JSON = _JSONList(
+    # Dated sources first, oldest first; then undated ones, in the order they were added.
+    postgresql=f"SELECT JSON_AGG(JSON_BUILD_ARRAY({_SOURCE}) "
+    f"ORDER BY s.published_on NULLS LAST, s.id)::text {_SOURCES_FROM}",
+    sqlite=f"SELECT JSON_GROUP_ARRAY(JSON_ARRAY({_SOURCE})) {_SOURCES_FROM}",
+)
+
+
+def round_rows(rounds: QuerySet[FundingRound]) -> QuerySet[FundingRound, dict[str, Any]]:
+    """`rounds` as `.values()` rows with their investors and sources: one query."""
+    return rounds.values(*_ROUND_FIELDS, investors_json=_INVESTORS_JSON, sources_json=_SOURCES_JSON)
+
+
 def round_records(
     rounds: QuerySet[FundingRound], *, chunk_size: int = 2000
 ) -> Iterator[dict[str, Any]]:
-    """Records of `rounds` in their order. Three queries per chunk of rounds, whatever its size."""
-    buffer: list[dict[str, Any]] = []
-    for row in rounds.values(*_ROUND_FIELDS).iterator(chunk_size=chunk_size):
-        buffer.append(row)
-        if len(buffer) >= chunk_size:
-            yield from _records(buffer)
-            buffer = []
-    if buffer:
-        yield from _records(buffer)
+    """Records of `rounds` in their order: one query, read `chunk_size` rows at a time."""
+    return _records(round_rows(rounds).iterator(chunk_size=chunk_size))
 
 
-def _records(rows: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    ids = [row["id"] for row in rows]
-    investors: dict[int, list[dict[str, Any]]] = {}
-    for p in (
-        Participation.objects.filter(round_id__in=ids)
-        .order_by("-is_lead", "investor__name")
-        .values("round_id", "investor__slug", "investor__name", "is_lead")
-    ):
-        investors.setdefault(p["round_id"], []).append(
-            {"slug": p["investor__slug"], "name": p["investor__name"], "is_lead": p["is_lead"]}
-        )
-    sources: dict[int, list[dict[str, Any]]] = {}
-    for s in (
-        Source.objects.filter(round_id__in=ids)
-        .order_by(F("published_on").asc(nulls_last=True), "id")
-        .values("round_id", "url", "title", "publisher", "published_on")
-    ):
-        sources.setdefault(s["round_id"], []).append(
-            {k: _plain(v) for k, v in s.items() if k != "round_id"}
-        )
+def row_investors(row: dict[str, Any]) -> list[list[Any]]:
+    """[slug, name, is_lead] of a `round_rows()` row's investors, leads first, then by name."""
+    investors: list[list[Any]] = orjson.loads(row["investors_json"] or "[]")
+    if connection.vendor == "sqlite":  # unordered there: see _JSONList
+        investors.sort(key=lambda i: (not i[2], i[1]))
+    return investors
+
+
+def _row_sources(row: dict[str, Any]) -> list[list[Any]]:
+    """[url, title, publisher, published_on, id]: dated first by date, then by id."""
+    sources: list[list[Any]] = orjson.loads(row["sources_json"] or "[]")
+    if connection.vendor == "sqlite":
+        sources.sort(key=lambda s: (s[3] is None, s[3] or "", s[4]))
+    return sources
+
+
+def _records(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for row in rows:
-        record = {
+        investors = row_investors(row)
+        sources = _row_sources(row)
+        # Spelled out rather than looped over _ROUND_FIELDS: this runs for every row of
+        # every API page and export.
+        yield {
             "id": row["id"],
             "company": {"slug": row["company__slug"], "name": row["company__name"]},
+            "stage": row["stage"],
+            "announced_on": row["announced_on"].isoformat(),
+            "announced_on_precision": row["announced_on_precision"],
+            "amount": _money(row["amount"]),
+            "currency": row["currency"],
+            "amount_usd": _money(row["amount_usd"]),
+            "usd_basis": row["usd_basis"],
+            "pre_money_valuation": _money(row["pre_money_valuation"]),
+            "post_money_valuation": _money(row["post_money_valuation"]),
+            "pre_money_valuation_usd": _money(row["pre_money_valuation_usd"]),
+            "post_money_valuation_usd": _money(row["post_money_valuation_usd"]),
+            "status": row["status"],
+            "notes": row["notes"],
+            "created_at": row["created_at"].isoformat(),
+            "updated_at": row["updated_at"].isoformat(),
+            "investors": [
+                {"slug": slug, "name": name, "is_lead": bool(is_lead)}
+                for slug, name, is_lead in investors
+            ],
+            "sources": [
+                {"url": url, "title": title, "publisher": publisher, "published_on": published_on}
+                for url, title, publisher, published_on, _ in sources
+            ],
         }
-        for field in _ROUND_FIELDS[3:]:
-            record[field] = _plain(row[field])
-        record["investors"] = investors.get(row["id"], [])
-        record["sources"] = sources.get(row["id"], [])
-        yield record
 
 
 def csv_escape(cell: str) -> str:
@@ -173,15 +255,11 @@ def csv_rows(records: Iterable[dict[str, Any]]) -> Iterator[list[str]]:
 
 
 # --- For callers that page through rounds themselves (the API) -----------------------
-ROUND_VALUE_FIELDS = tuple(_ROUND_FIELDS)
 
 
-def records_from_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Records of rows from `rounds.values(*ROUND_VALUE_FIELDS)`, in their order.
-
-    Two queries (the investors and the sources of all the rows), none when empty.
-    """
-    return list(_records(rows)) if rows else []
+def records_from_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Records of rows from `round_rows()`, in their order. No query."""
+    return list(_records(rows))
 
 
 def plain(value: Any) -> Any:

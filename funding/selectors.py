@@ -12,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import (
     Case,
     CharField,
@@ -31,6 +32,9 @@ from django.db.models.functions import Coalesce, TruncQuarter, TruncYear
 
 from companies.models import Company, Investor, Sector
 from funding.models import FundingRound, Participation, Source, Stage
+from funding.roundbook_format import round_rows
+from funding.tables import RoundRow, round_table
+from funding.versions import rounds_version
 
 # Stage groups of the dashboard chart, in stacking order.
 EARLY = "Pre-seed to Series A"
@@ -72,11 +76,6 @@ def with_investors(rounds: QuerySet[FundingRound]) -> QuerySet[FundingRound]:
             ),
         )
     )
-
-
-def rounds_for_list(rounds: QuerySet[FundingRound]) -> QuerySet[FundingRound]:
-    """A rounds table: one query for the rows, one for their investors."""
-    return with_investors(rounds)
 
 
 def round_for_page(round_id: int) -> FundingRound:
@@ -138,7 +137,8 @@ def year_totals(today: date) -> YearTotals:
         previous_same_day = today.replace(year=today.year - 1, day=28)
     this_year = Q(announced_on__gte=start, announced_on__lte=today)
     last_year = Q(announced_on__gte=previous_start, announced_on__lte=previous_same_day)
-    totals = FundingRound.objects.aggregate(
+    # The WHERE bound lets the date index skip every older round.
+    totals = FundingRound.objects.filter(announced_on__gte=previous_start).aggregate(
         count=Count("id", filter=this_year),
         amount=Coalesce(Sum("amount_usd", filter=this_year), ZERO),
         previous_count=Count("id", filter=last_year),
@@ -154,31 +154,89 @@ def year_totals(today: date) -> YearTotals:
     )
 
 
-def latest_rounds(limit: int = 10) -> QuerySet[FundingRound]:
-    """Newest announced first: 2 queries when evaluated."""
-    return rounds_for_list(FundingRound.objects.order_by("-announced_on", "-id"))[:limit]
+def latest_rounds(limit: int = 10) -> list[RoundRow]:
+    """Newest announced first, as table rows: 1 query."""
+    return round_table(round_rows(FundingRound.objects.order_by("-announced_on", "-id")[:limit]))
 
 
-def largest_rounds(since: date, limit: int = 10) -> QuerySet[FundingRound]:
-    """Largest by USD amount announced on or after `since`: 2 queries when evaluated."""
-    return rounds_for_list(
-        FundingRound.objects.filter(announced_on__gte=since, amount_usd__isnull=False).order_by(
-            "-amount_usd", "-id"
-        )
-    )[:limit]
+def largest_rounds(since: date, limit: int = 10) -> list[RoundRow]:
+    """Largest by USD amount announced on or after `since`, as table rows: 1 query."""
+    rounds = FundingRound.objects.filter(announced_on__gte=since, amount_usd__isnull=False)
+    return round_table(round_rows(rounds.order_by("-amount_usd", "-id")[:limit]))
 
 
 def most_active_investors(since: date, limit: int = 10) -> QuerySet[Investor]:
-    """Investors by rounds joined since `since` (then leads): 1 query."""
-    recent = Q(participations__round__announced_on__gte=since)
+    """Investors by rounds joined since `since` (then leads): 1 query.
+
+    Filtered before counting, so that only the recent rounds (found by the date
+    index) are joined and counted, rather than every participation.
+    """
     return (
-        Investor.objects.annotate(
-            recent_rounds=Count("participations", filter=recent),
-            recent_leads=Count("participations", filter=recent & Q(participations__is_lead=True)),
+        Investor.objects.filter(participations__round__announced_on__gte=since)
+        .annotate(
+            recent_rounds=Count("participations"),
+            recent_leads=Count("participations", filter=Q(participations__is_lead=True)),
         )
-        .filter(recent_rounds__gt=0)
         .order_by("-recent_rounds", "-recent_leads", "name")[:limit]
     )
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    quarters: list[QuarterTotal]
+    totals: YearTotals
+    # (investor id, rounds joined, rounds led) of the most active investors, in order.
+    active_investors: list[tuple[int, int, int]]
+
+
+# Kept until the rounds change (funding.versions) or the day does; the time limit only
+# frees memory.
+DASHBOARD_CACHE_SECONDS = 24 * 60 * 60
+
+
+def dashboard_figures(
+    today: date, first_quarter: date, year_ago: date
+) -> tuple[DashboardFigures, list[Investor]]:
+    """The dashboard's aggregates over every round, with the most active investors.
+
+    3 queries; while cached, 1 (the investors, read afresh since names change). The
+    cache key holds `rounds_version()`, which every write of rounds or participations
+    changes, and the dates the figures are for. An investor renamed since keeps its
+    place among investors with the same counts until the rounds change.
+    """
+    key = f"dashboard:{rounds_version()}:{today}:{first_quarter}:{year_ago}"
+    figures: DashboardFigures | None = cache.get(key)
+    if figures is not None:
+        return figures, _ranked_investors(figures.active_investors)
+    investors = list(most_active_investors(year_ago))
+    figures = DashboardFigures(
+        quarters=capital_per_quarter(first_quarter),
+        totals=year_totals(today),
+        active_investors=[(i.pk, i.recent_rounds, i.recent_leads) for i in investors],  # type: ignore[attr-defined]
+    )
+    cache.set(key, figures, timeout=DASHBOARD_CACHE_SECONDS)
+    return figures, investors
+
+
+def _ranked_investors(ranking: list[tuple[int, int, int]]) -> list[Investor]:
+    by_id = Investor.objects.in_bulk([pk for pk, _, _ in ranking])
+    investors = []
+    for pk, rounds, leads in ranking:
+        if (investor := by_id.get(pk)) is not None:
+            investor.recent_rounds = rounds  # type: ignore[attr-defined]
+            investor.recent_leads = leads  # type: ignore[attr-defined]
+            investors.append(investor)
+    return investors
+
+
+def rounds_count() -> int:
+    """How many rounds there are: 1 query, none while cached (until the rounds change)."""
+    key = f"rounds:count:{rounds_version()}"
+    count: int | None = cache.get(key)
+    if count is None:
+        count = FundingRound.objects.count()
+        cache.set(key, count, timeout=DASHBOARD_CACHE_SECONDS)
+    return count
 
 
 # --- Companies ------------------------------------------------------------------------

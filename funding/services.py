@@ -23,6 +23,7 @@ from companies.models import Company, Investor
 from companies.services import organization_save
 from funding.currency import ecb_rate_to_usd
 from funding.models import ExchangeRate, FundingRound, Participation, Source
+from funding.versions import rounds_changed
 
 CENTS = Decimal("0.01")
 
@@ -225,6 +226,7 @@ def round_save(*, funding_round: FundingRound) -> FundingRound:
     """Derive money fields, validate and save one round (not its investors or sources)."""
     round_prepare(funding_round=funding_round)
     funding_round.save()
+    rounds_changed()
     return funding_round
 
 
@@ -288,6 +290,8 @@ def rounds_insert_prepared(*, drafts: Sequence[RoundDraft]) -> list[FundingRound
     A few statements per chunk (COPY on PostgreSQL) instead of several per
     round; the database enforces every constraint again.
     """
+    if not drafts:
+        return []
     rounds = bulk_insert(FundingRound, [d.funding_round for d in drafts])
     bulk_insert_children(
         Participation,
@@ -309,6 +313,7 @@ def rounds_insert_prepared(*, drafts: Sequence[RoundDraft]) -> list[FundingRound
         columns=["round_id", "url", "title", "publisher", "published_on"],
         parent_column="round_id",
     )
+    rounds_changed()
     return rounds
 
 
@@ -317,6 +322,7 @@ def round_set_participations(
 ) -> None:
     """Make the round's investors exactly `investors`; unchanged rows (and history) are kept."""
     _check_unique_investors(investors)
+    rounds_changed()
     seen = {spec.investor.pk for spec in investors}
     existing = {p.investor_id: p for p in funding_round.participations.all()}
     for investor_id, participation in existing.items():
@@ -419,6 +425,7 @@ def round_update(
     """Change a round's fields; replace its investors / sources when given (None keeps them)."""
     round_change(funding_round=funding_round, fields=fields)
     funding_round.save()
+    rounds_changed()
     if investors is not None:
         round_set_participations(funding_round=funding_round, investors=investors)
     if sources is not None:
@@ -458,6 +465,7 @@ def investor_merge(*, source: Investor, target: Investor) -> Investor:
         source.save(update_fields=["company"])
         target.company = company
     source.delete()
+    rounds_changed()
     return organization_save(organization=target)
 
 
@@ -479,6 +487,8 @@ def rounds_reconvert(*, currency: str) -> int:
                 funding_round.full_clean(validate_constraints=False)
                 funding_round.save()
                 changed += 1
+    if changed:
+        rounds_changed()
     return changed
 
 
@@ -486,3 +496,4 @@ def rounds_reconvert(*, currency: str) -> int:
 def round_delete(*, funding_round: FundingRound) -> None:
     """Delete a round with its participations and sources; their history keeps them."""
     funding_round.delete()
+    rounds_changed()

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 
@@ -43,6 +44,15 @@ def _live_server_speaks_plain_http() -> Iterator[None]:
     django_settings.SECURE_SSL_REDIRECT = False
     yield
     django_settings.SECURE_SSL_REDIRECT = previous
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    # Cached figures are keyed by a stamp of the rounds, not by the test database:
+    # a test must not see another test's.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -29,6 +29,7 @@ from funding.models import (
     Participation,
 )
 from funding.tasks import import_chunk, import_sources_run_due
+from funding.versions import rounds_version
 from tests.factories import CompanyFactory, RoundFactory
 from tests.funding.importers.layouts import V4_ROUNDS, csv_text, v4_export, v4_round, write_csv
 
@@ -374,3 +375,17 @@ def test_a_large_run_refreshes_the_planner_statistics_when_it_ends(
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'funding_fundinground'")
         assert cursor.fetchone()[0] == 4
+
+
+@pytest.mark.django_db
+def test_an_import_that_changes_a_round_renews_the_cached_figures_stamp(tmp_path: Path) -> None:
+    first = v4_round("r1", "Stamped AI", raised_amount="1000000", raised_amount_currency_code="USD")
+    assert run_import(rounds_file(tmp_path, first, name="a.csv"))[0].startswith("created=1 ")
+    before = rounds_version()
+    assert run_import(rounds_file(tmp_path, first, name="b.csv"))[0].startswith("created=0 ")
+    assert rounds_version() == before  # nothing changed, nothing to recompute
+    changed = {**first, "raised_amount": "2000000"}
+    assert run_import(rounds_file(tmp_path, changed, name="c.csv"))[0] == (
+        "created=0 updated=1 unchanged=0 failed=0"
+    )
+    assert rounds_version() != before

@@ -53,14 +53,57 @@ def test_a_record_carries_the_round_its_investors_and_sources() -> None:
     assert row["amount"] == "1000000000"
 
 
-def test_records_take_three_queries_whatever_the_number_of_rounds() -> None:
+def test_records_take_one_query_whatever_the_number_of_rounds() -> None:
     investor = InvestorFactory.create()
     for _ in range(30):
-        RoundFactory.create(investors=[ParticipationSpec(investor=investor)])
+        RoundFactory.create(
+            investors=[ParticipationSpec(investor=investor)],
+            sources=[SourceSpec(url="https://example.com/a")],
+        )
     with CaptureQueriesContext(connection) as queries:
         records = list(round_records(FundingRound.objects.all()))
     assert len(records) == 30
-    assert len(queries) == 3
+    assert all(len(r["investors"]) == len(r["sources"]) == 1 for r in records)
+    assert len(queries) == 1
+
+
+def test_a_record_lists_leads_first_then_by_name_and_undated_sources_last() -> None:
+    names = ["Zeta Capital", "Alpha Ventures", "Mu Partners", "Beta Fund"]
+    a, b, c, d = (InvestorFactory.create(name=name) for name in names)
+    RoundFactory.create(
+        investors=[
+            ParticipationSpec(investor=a),
+            ParticipationSpec(investor=b),
+            ParticipationSpec(investor=c, is_lead=True),
+            ParticipationSpec(investor=d, is_lead=True),
+        ],
+        sources=[
+            SourceSpec(url="https://example.com/undated-1"),
+            SourceSpec(url="https://example.com/late", published_on=date(2024, 3, 1)),
+            SourceSpec(url="https://example.com/undated-2"),
+            SourceSpec(url="https://example.com/early", published_on=date(2024, 2, 1)),
+        ],
+    )
+    (record,) = round_records(FundingRound.objects.all())
+    assert [(i["name"], i["is_lead"]) for i in record["investors"]] == [
+        ("Beta Fund", True),
+        ("Mu Partners", True),
+        ("Alpha Ventures", False),
+        ("Zeta Capital", False),
+    ]
+    assert [(s["url"].rsplit("/", 1)[1], s["published_on"]) for s in record["sources"]] == [
+        ("early", "2024-02-01"),
+        ("late", "2024-03-01"),
+        ("undated-1", None),
+        ("undated-2", None),
+    ]
+
+
+def test_money_is_written_without_trailing_zero_cents_but_with_real_cents() -> None:
+    RoundFactory.create(amount=Decimal("1234.50"), post_money_valuation=Decimal("5000000"))
+    (record,) = round_records(FundingRound.objects.all())
+    assert record["amount"] == "1234.50"
+    assert record["post_money_valuation"] == "5000000"
 
 
 @pytest.mark.parametrize("cell", ["=1+1", "+cmd", "-2", "@SUM(A1)", "\tx"])

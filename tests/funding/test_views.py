@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
 
 from funding.models import FundingRound
-from funding.services import ParticipationSpec, SourceSpec
+from funding.services import (
+    ParticipationSpec,
+    RoundDraft,
+    SourceSpec,
+    round_delete,
+    round_draft_prepare,
+    rounds_insert_prepared,
+)
 from tests.factories import CompanyFactory, InvestorFactory, RoundFactory, rounds_with_investors
 from tests.pages import get_counting, queries_with_10_and_100_rounds
 
@@ -48,9 +58,55 @@ def test_dashboard_shows_the_chart_and_the_latest_rounds(
 
 def test_dashboard_query_count_does_not_grow_with_rounds(client: Client) -> None:
     small, large = queries_with_10_and_100_rounds(client, "/")
-    # capital per quarter, year totals, latest rounds + their investors,
-    # largest rounds + their investors, most active investors
-    assert len(small) == len(large) == 7, large
+    # capital per quarter, year totals, most active investors, latest rounds and
+    # largest rounds (each with their investors)
+    assert len(small) == len(large) == 5, large
+
+
+def _rounds_this_year(client: Client) -> int:
+    html = client.get("/").content.decode()
+    found = re.search(r'Rounds in \d+ so far</p>\s*<p class="figure">(\d+)</p>', html)
+    assert found, html
+    return int(found.group(1))
+
+
+def test_dashboard_figures_are_cached_until_the_rounds_change(client: Client) -> None:
+    rounds_with_investors(10)
+    _, first = get_counting(client, "/")
+    _, again = get_counting(client, "/")
+    # cached: the most active investors (read afresh), latest and largest rounds
+    assert len(first) == 5, first
+    assert len(again) == 3, again
+
+
+def test_a_saved_round_counts_on_the_dashboard_at_once(client: Client) -> None:
+    RoundFactory.create(announced_on=timezone.localdate())
+    assert _rounds_this_year(client) == 1
+    RoundFactory.create(announced_on=timezone.localdate())
+    assert _rounds_this_year(client) == 2
+
+
+def test_an_imported_round_counts_on_the_dashboard_at_once(client: Client) -> None:
+    assert _rounds_this_year(client) == 0
+    draft = RoundDraft(
+        funding_round=FundingRound(
+            company=CompanyFactory.create(),
+            stage="seed",
+            announced_on=timezone.localdate(),
+            amount=Decimal(1_000_000),
+            currency="USD",
+        )
+    )
+    round_draft_prepare(draft=draft)
+    rounds_insert_prepared(drafts=[draft])
+    assert _rounds_this_year(client) == 1
+
+
+def test_a_deleted_round_leaves_the_dashboard_at_once(client: Client) -> None:
+    funding_round = RoundFactory.create(announced_on=timezone.localdate())
+    assert _rounds_this_year(client) == 1
+    round_delete(funding_round=funding_round)
+    assert _rounds_this_year(client) == 0
 
 
 def test_round_list_shows_money_and_dates_as_people_read_them(
@@ -124,8 +180,21 @@ def test_round_list_links_to_the_same_query_in_the_api(client: Client) -> None:
 
 def test_round_list_query_count_does_not_grow_with_rounds(client: Client) -> None:
     small, large = queries_with_10_and_100_rounds(client, "/rounds/?country=US")
-    # sectors (form), count, page of rounds, their investors
-    assert len(small) == len(large) == 4, large
+    # sectors (form), count, page of rounds with their investors
+    assert len(small) == len(large) == 3, large
+
+
+def test_round_list_without_filters_counts_the_rounds_once_until_they_change(
+    client: Client,
+) -> None:
+    rounds_with_investors(3)
+    _, first = get_counting(client, "/rounds/")
+    _, again = get_counting(client, "/rounds/")
+    assert len(first) == 3, first
+    assert len(again) == 2, again  # sectors, page of rounds
+    RoundFactory.create()
+    response, _ = get_counting(client, "/rounds/")
+    assert "4 rounds" in response.content.decode()
 
 
 def test_round_detail_shows_investors_and_sources(
@@ -187,3 +256,15 @@ def test_the_500_page_is_in_the_site_style(client: Client) -> None:
 def test_list_pages_link_staff_to_the_admin(client: Client, url: str, admin_link: str) -> None:
     client.force_login(User.objects.create_user("staff", is_staff=True))
     assert f'href="{admin_link}"' in client.get(url).content.decode()
+
+
+def test_round_list_links_unicode_slugs_as_reverse_does(client: Client) -> None:
+    company = CompanyFactory.create(name="月之暗面")
+    investor = InvestorFactory.create(name="红杉中国")
+    funding_round = RoundFactory.create(
+        company=company, investors=[ParticipationSpec(investor=investor)]
+    )
+    html = client.get("/rounds/").content.decode()
+    assert f'href="{reverse("companies:detail", args=[company.slug])}"' in html
+    assert f'href="{reverse("companies:investor", args=[investor.slug])}"' in html
+    assert f'href="{reverse("funding:detail", args=[funding_round.pk])}"' in html
