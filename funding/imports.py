@@ -30,6 +30,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
@@ -190,7 +191,7 @@ def _read_into_chunks(run: ImportRun) -> None:
 
 
 def _add_chunk(run: ImportRun, rows: list[dict[str, Any]]) -> None:
-    ImportChunk.objects.create(run=run, number=run.chunks_total, rows=rows)
+    ImportChunk.objects.create(run=run, number=run.chunks_total, payload=orjson.dumps(rows))
     run.chunks_total += 1
 
 
@@ -243,12 +244,12 @@ def import_chunk_apply(*, run_id: int, number: int) -> bool:
         chunk = ImportChunk.objects.get(run_id=run_id, number=number)
         if chunk.applied or run.status != ImportRun.Status.RUNNING:
             return False
-        counts = _apply_rows(run, [RoundRow.from_json(r) for r in chunk.rows])
+        counts = _apply_rows(run, [RoundRow.from_json(r) for r in orjson.loads(chunk.payload)])
         run.db_seconds += counts.db_seconds
         ImportRowError.objects.bulk_create(counts.errors)
         chunk.applied = True
-        chunk.rows = []  # applied rows are not needed again
-        chunk.save(update_fields=["applied", "rows"])
+        chunk.payload = b""  # applied rows are not needed again
+        chunk.save(update_fields=["applied", "payload"])
         run.created += counts.created
         run.updated += counts.updated
         run.unchanged += counts.unchanged

@@ -527,7 +527,10 @@ class ImportChunk(models.Model):
 
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="chunks")
     number = models.PositiveIntegerField()
-    rows = models.JSONField(default=list)
+    # The parsed rows as one JSON array, encoded with orjson and stored as bytes: a chunk is
+    # written once and read once, so the database has no reason to parse it (jsonb would).
+    # Emptied once applied.
+    payload = models.BinaryField(default=bytes)
     applied = models.BooleanField(default=False)
 
     class Meta:
