@@ -256,11 +256,7 @@ def _company_rounds() -> QuerySet[FundingRound]:
     return FundingRound.objects.filter(company=OuterRef("pk"))
 
 
-def companies_with_funding(companies: QuerySet[Company]) -> QuerySet[Company]:
-    """Total raised (USD), last round date, latest post-money (USD) and round count, as subqueries.
-
-    Subqueries rather than joins so that a sector filter's join cannot double a sum.
-    """
+def _funding_annotations() -> dict[str, Any]:
     totals = (
         _company_rounds().values("company").annotate(total=Sum("amount_usd")).values("total")[:1]
     )
@@ -272,12 +268,24 @@ def companies_with_funding(companies: QuerySet[Company]) -> QuerySet[Company]:
         .values("post_money_valuation_usd")[:1]
     )
     last_round = _company_rounds().order_by("-announced_on", "-id").values("announced_on")[:1]
-    return companies.annotate(
-        total_raised_usd=Subquery(totals, output_field=MONEY),
-        round_count=Coalesce(Subquery(counts), 0),
-        latest_valuation_usd=Subquery(latest_priced, output_field=MONEY),
-        last_round_on=Subquery(last_round),
-    )
+    return {
+        "total_raised_usd": Subquery(totals, output_field=MONEY),
+        "round_count": Coalesce(Subquery(counts), 0),
+        "latest_valuation_usd": Subquery(latest_priced, output_field=MONEY),
+        "last_round_on": Subquery(last_round),
+    }
+
+
+# Built once (about 1 ms a request otherwise): each query resolves its own copy.
+_FUNDING_ANNOTATIONS = _funding_annotations()
+
+
+def companies_with_funding(companies: QuerySet[Company]) -> QuerySet[Company]:
+    """Total raised (USD), last round date, latest post-money (USD) and round count, as subqueries.
+
+    Subqueries rather than joins so that a sector filter's join cannot double a sum.
+    """
+    return companies.annotate(**_FUNDING_ANNOTATIONS)
 
 
 def companies_for_list(companies: QuerySet[Company], ordering: str) -> QuerySet[Company]:
