@@ -268,3 +268,16 @@ def test_round_list_links_unicode_slugs_as_reverse_does(client: Client) -> None:
     assert f'href="{reverse("companies:detail", args=[company.slug])}"' in html
     assert f'href="{reverse("companies:investor", args=[investor.slug])}"' in html
     assert f'href="{reverse("funding:detail", args=[funding_round.pk])}"' in html
+
+
+def test_round_list_escapes_names_in_its_cells(client: Client) -> None:
+    investor = InvestorFactory.create(name="A&B <Capital>")
+    RoundFactory.create(
+        company=CompanyFactory.create(name="<b>Bold</b> AI"),
+        investors=[ParticipationSpec(investor=investor, is_lead=True)],
+    )
+    html = client.get("/rounds/").content.decode()
+    assert 'A&amp;B &lt;Capital&gt;</a><span class="tag">lead</span>' in html
+    assert "&lt;b&gt;Bold&lt;/b&gt; AI" in html
+    assert "<b>Bold" not in html
+    assert "<Capital>" not in html
