@@ -215,6 +215,10 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Figures over every round (the dashboard's, the rounds count) are cached only in a
+# cache every process shares: a per-process cache would miss the writes of the
+# other workers, the Celery workers and the import command (see funding.versions).
+CACHE_ROUND_FIGURES = bool(REDIS_URL)
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
@@ -77,6 +78,18 @@ def test_dashboard_figures_are_cached_until_the_rounds_change(client: Client) ->
     # cached: the most active investors (read afresh), latest and largest rounds
     assert len(first) == 5, first
     assert len(again) == 3, again
+
+
+def test_dashboard_figures_are_not_cached_in_a_cache_of_one_process(
+    client: Client, settings: Any
+) -> None:
+    # Without REDIS_URL each process has its own cache: an import in another process
+    # could not make it forget its figures.
+    settings.CACHE_ROUND_FIGURES = False
+    rounds_with_investors(10)
+    _, first = get_counting(client, "/")
+    _, again = get_counting(client, "/")
+    assert len(first) == len(again) == 5, again
 
 
 def test_a_saved_round_counts_on_the_dashboard_at_once(client: Client) -> None:
@@ -268,3 +281,16 @@ def test_round_list_links_unicode_slugs_as_reverse_does(client: Client) -> None:
     assert f'href="{reverse("companies:detail", args=[company.slug])}"' in html
     assert f'href="{reverse("companies:investor", args=[investor.slug])}"' in html
     assert f'href="{reverse("funding:detail", args=[funding_round.pk])}"' in html
+
+
+def test_round_list_escapes_names_in_its_cells(client: Client) -> None:
+    investor = InvestorFactory.create(name="A&B <Capital>")
+    RoundFactory.create(
+        company=CompanyFactory.create(name="<b>Bold</b> AI"),
+        investors=[ParticipationSpec(investor=investor, is_lead=True)],
+    )
+    html = client.get("/rounds/").content.decode()
+    assert 'A&amp;B &lt;Capital&gt;</a><span class="tag">lead</span>' in html
+    assert "&lt;b&gt;Bold&lt;/b&gt; AI" in html
+    assert "<b>Bold" not in html
+    assert "<Capital>" not in html
