@@ -13,7 +13,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import (
     Case,
     CharField,
@@ -35,7 +34,7 @@ from companies.models import Company, Investor, Sector
 from funding.models import FundingRound, Participation, Source, Stage
 from funding.roundbook_format import round_rows
 from funding.tables import RoundRow, round_table
-from funding.versions import rounds_version
+from funding.versions import figures_get, figures_set, rounds_version
 
 # Stage groups of the dashboard chart, in stacking order.
 EARLY = "Pre-seed to Series A"
@@ -192,7 +191,6 @@ class DashboardFigures:
 
 # Kept until the rounds change (funding.versions) or the day does; the time limit only
 # frees memory.
-DASHBOARD_CACHE_SECONDS = 24 * 60 * 60
 
 
 def dashboard_figures(
@@ -207,7 +205,7 @@ def dashboard_figures(
     investors with the same counts until the rounds change.
     """
     key = f"dashboard:{rounds_version()}:{today}:{first_quarter}:{year_ago}"
-    figures: DashboardFigures | None = cache.get(key) if settings.CACHE_ROUND_FIGURES else None
+    figures: DashboardFigures | None = figures_get(key)
     if figures is not None:
         return figures, _ranked_investors(figures.active_investors)
     investors = list(most_active_investors(year_ago))
@@ -216,8 +214,7 @@ def dashboard_figures(
         totals=year_totals(today),
         active_investors=[(i.pk, i.recent_rounds, i.recent_leads) for i in investors],  # type: ignore[attr-defined]
     )
-    if settings.CACHE_ROUND_FIGURES:
-        cache.set(key, figures, timeout=DASHBOARD_CACHE_SECONDS)
+    figures_set(key, figures)
     return figures, investors
 
 
@@ -237,10 +234,10 @@ def rounds_count() -> int:
     if not settings.CACHE_ROUND_FIGURES:
         return FundingRound.objects.count()
     key = f"rounds:count:{rounds_version()}"
-    count: int | None = cache.get(key)
+    count: int | None = figures_get(key)
     if count is None:
         count = FundingRound.objects.count()
-        cache.set(key, count, timeout=DASHBOARD_CACHE_SECONDS)
+        figures_set(key, count)
     return count
 
 

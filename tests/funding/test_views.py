@@ -18,6 +18,7 @@ from funding.services import (
     ParticipationSpec,
     RoundDraft,
     SourceSpec,
+    round_create,
     round_delete,
     round_draft_prepare,
     rounds_insert_prepared,
@@ -294,3 +295,22 @@ def test_round_list_escapes_names_in_its_cells(client: Client) -> None:
     assert "&lt;b&gt;Bold&lt;/b&gt; AI" in html
     assert "<b>Bold" not in html
     assert "<Capital>" not in html
+
+
+@pytest.mark.django_db
+def test_pages_and_round_writes_keep_working_while_the_shared_cache_is_down(
+    client: Client, settings: Any
+) -> None:
+    settings.CACHE_ROUND_FIGURES = True
+    settings.CACHES = {  # nothing listens on port 1
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+        }
+    }
+    company = CompanyFactory.create(name="Outage AI")
+    round_create(company=company, stage="seed", announced_on=date(2024, 5, 1))
+    for path in ("/", "/rounds/"):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert "Outage AI" in response.content.decode(), path
