@@ -18,7 +18,7 @@ from dataclasses import field as dataclass_field
 from functools import partial
 from typing import Any
 
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, get_history_model_for_model
@@ -244,7 +244,9 @@ def bulk_upsert(
     else:
         action = "DO NOTHING"
     # Only quoted names from the models' metadata are interpolated; values are copied.
-    with connection.cursor() as cursor:
+    # In a transaction (a savepoint inside the caller's): the staging table lives until
+    # its end, and a failure leaves nothing half written.
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
         cursor.execute(
             f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608
             f"SELECT {names} FROM {table} WITH NO DATA"
