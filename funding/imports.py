@@ -498,7 +498,14 @@ def _apply_row(row: RoundRow, chunk: _Chunk) -> str:
         chunk.draft_keys[id(funding_round)] = [row.key] if row.key else []
         nearby.append(funding_round)
         return "created"
-    return _update(row, target=target, fields=fields, investors=investors, chunk=chunk)
+    return _update(
+        row,
+        target=target,
+        fields=fields,
+        investors=investors,
+        announced_on=announced_on,
+        chunk=chunk,
+    )
 
 
 def _update(
@@ -507,11 +514,11 @@ def _update(
     target: FundingRound,
     fields: dict[str, Any],
     investors: list[ParticipationSpec],
+    announced_on: date,
     chunk: _Chunk,
 ) -> str:
     """Plan the changes a row brings to an existing round; "updated" or "unchanged"."""
     changes = {k: v for k, v in fields.items() if getattr(target, k) != v}
-    announced_on = date.fromisoformat(row.announced_on)
     if row.round_id is None or target.pk != row.round_id:
         # Only the round's own record restates its status and date precision; another
         # source's row never overrides a reviewed status.
