@@ -118,6 +118,7 @@ class OrganizationIndex[O: Organization]:
         self._by_slug: dict[str, int] = {}
         self._by_key: dict[str, list[tuple[int, int]]] = {}  # key -> [(rank, pk)]
         self._rows: dict[int, tuple[str, str]] = {}  # pk -> (slug, keys)
+        self._loaded: dict[int, O] = {}  # pk -> instance read by `in_bulk`, while unchanged
         self._max_pk = 0
         self._max_updated: datetime | None = None
         self._fingerprint: tuple[Any, ...] | None = None
@@ -165,6 +166,7 @@ class OrganizationIndex[O: Organization]:
                 self._max_updated = updated_at
 
     def _remove(self, pk: int) -> None:
+        self._loaded.pop(pk, None)
         old = self._rows.pop(pk, None)
         if old is None:
             return
@@ -196,6 +198,19 @@ class OrganizationIndex[O: Organization]:
 
     def pk_of_slug(self, slug: str) -> int | None:
         return self._by_slug.get(slug)
+
+    def in_bulk(self, pks: Iterable[int], *, fields: Sequence[str]) -> dict[int, O]:
+        """The organisations with these pks, with only `fields` loaded; one query at most.
+
+        Instances are kept while their rows are unchanged (the next `current`
+        drops the ones it reads again), so an import's chunks, which name the
+        same investors over and over, read each one once.
+        """
+        wanted = set(pks)
+        missing = wanted - self._loaded.keys()
+        if missing:
+            self._loaded.update(self.model._default_manager.only(*fields).in_bulk(missing))
+        return {pk: self._loaded[pk] for pk in wanted if pk in self._loaded}
 
     def create_many(self, organizations: Sequence[O]) -> tuple[list[O], dict[int, ValidationError]]:
         """Validate and insert new organisations in bulk, with slugs unique among all.

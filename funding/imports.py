@@ -34,7 +34,7 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Prefetch, Q
+from django.db.models import Model, Prefetch, Q
 from django.utils import timezone
 
 from companies.bulk import bulk_save, bulk_upsert
@@ -210,7 +210,7 @@ def _row_error(run: ImportRun, line: int, raw: str, reasons: dict[str, str]) -> 
 ANALYZE_AFTER_ROWS = 1000
 
 
-def _analyze() -> None:
+def _analyze(models: tuple[type[Model], ...] = (FundingRound,)) -> None:
     """Refresh PostgreSQL's statistics of the tables an import fills.
 
     Autovacuum would, some time later (or never, where it is off); until then a
@@ -219,11 +219,14 @@ def _analyze() -> None:
     """
     if connection.vendor != "postgresql":
         return
-    tables = [
-        m._meta.db_table for m in (Company, Investor, FundingRound, Participation, Source, RoundKey)
-    ]
+    tables = [m._meta.db_table for m in models]
     with connection.cursor() as cursor:
         cursor.execute(f"ANALYZE {', '.join(connection.ops.quote_name(t) for t in tables)}")
+
+
+def _doubled(before: int, after: int) -> bool:
+    """Whether a run's written rows passed a power of two, from ANALYZE_AFTER_ROWS on."""
+    return after >= ANALYZE_AFTER_ROWS and after.bit_length() > max(before, 1).bit_length()
 
 
 @dataclass
@@ -250,6 +253,7 @@ def import_chunk_apply(*, run_id: int, number: int) -> bool:
         chunk.applied = True
         chunk.payload = b""  # applied rows are not needed again
         chunk.save(update_fields=["applied", "payload"])
+        written = run.created + run.updated
         run.created += counts.created
         run.updated += counts.updated
         run.unchanged += counts.unchanged
@@ -259,10 +263,24 @@ def import_chunk_apply(*, run_id: int, number: int) -> bool:
             run.status = ImportRun.Status.DONE
             run.finished_at = timezone.now()
             if run.created + run.updated >= ANALYZE_AFTER_ROWS:
-                _analyze()
+                _analyze((Company, Investor, FundingRound, Participation, Source, RoundKey))
+        elif _doubled(written, run.created + run.updated):
+            # The next chunks look rounds up by company and date: plan them on today's size.
+            _analyze()
         run.apply_seconds += time.perf_counter() - started
         run.save()
     return True
+
+
+@dataclass(slots=True)
+class _Nearby:
+    """A round as duplicate detection compares it: stored (pk) or planned in this chunk."""
+
+    pk: int | None
+    announced_on: date
+    amount: Decimal | None
+    currency: str
+    planned: FundingRound | None = None
 
 
 class _Chunk:
@@ -276,32 +294,34 @@ class _Chunk:
 
     def __init__(self, rows: list[RoundRow]) -> None:
         self.company_ids, self.company_errors = _organizations(
-            Company,
+            OrganizationIndex.current(Company),
             [(r.company_slug, r.company, r.company_fields) for r in rows],
         )
         investor_refs: list[tuple[str, str, dict[str, str]]] = [
             (str(i.get("slug") or ""), str(i["name"]), {}) for r in rows for i in r.investors
         ]
-        investor_ids, self.investor_errors = _organizations(Investor, investor_refs)
-        self.investors = Investor.objects.in_bulk([pk for pk in investor_ids.values() if pk])
-        self.investor_ids = investor_ids
-        self.known_keys = dict(
-            RoundKey.objects.filter(key__in=[r.key for r in rows if r.key]).values_list(
-                "key", "round_id"
-            )
+        investor_index = OrganizationIndex.current(Investor)
+        investor_ids, self.investor_errors = _organizations(investor_index, investor_refs)
+        # Only what a participation needs: its pk, the company (self-investment) and the name.
+        self.investors = investor_index.in_bulk(
+            (pk for pk in investor_ids.values() if pk), fields=("pk", "name", "company_id")
         )
+        self.investor_ids = investor_ids
+        self.known_keys = _rounds_by_key({r.key for r in rows if r.key})
         self.rounds = self._full_rounds(
             {*self.known_keys.values(), *(r.round_id for r in rows if r.round_id)}
         )
-        # (company, stage) -> rounds (only the fields compared), existing and planned
-        self.by_stage: dict[tuple[int, str], list[FundingRound]] = {}
-        nearby = FundingRound.objects.filter(
-            company_id__in={pk for pk in self.company_ids.values() if pk},
-            stage__in={r.stage for r in rows},
-        ).only("pk", "company_id", "stage", "announced_on", "amount", "currency")
-        for funding_round in nearby:
-            self.by_stage.setdefault((funding_round.company_id, funding_round.stage), []).append(
-                funding_round
+        # (company, stage) -> rounds as duplicate detection compares them, existing and planned
+        self.by_stage: dict[tuple[int, str], list[_Nearby]] = {}
+        for pk, company_id, stage, announced_on, amount, currency in _nearby_rounds(
+            {
+                (company_id, r.stage, r.announced_on)
+                for r in rows
+                if (company_id := self.company_ids.get((r.company_slug, r.company)))
+            }
+        ):
+            self.by_stage.setdefault((company_id, stage), []).append(
+                _Nearby(pk, announced_on, amount, currency)
             )
         self.rates: RateCache = {}
         self.drafts: list[RoundDraft] = []
@@ -345,11 +365,54 @@ class _Chunk:
         return self.investors[pk]
 
 
+def _rounds_by_key(keys: set[str]) -> dict[str, int]:
+    """key -> round of the keys already stored; one query (an array, not thousands of params)."""
+    if not keys:
+        return {}
+    if connection.vendor != "postgresql":
+        return dict(RoundKey.objects.filter(key__in=keys).values_list("key", "round_id"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT key, round_id FROM funding_roundkey WHERE key = ANY(%s)",
+            [list(keys)],
+        )
+        return dict(cursor.fetchall())
+
+
+def _nearby_rounds(wanted: set[tuple[int, str, str]]) -> list[tuple[Any, ...]]:
+    """The stored rounds a row (company, stage, ISO date) may duplicate, newest first.
+
+    On PostgreSQL only those within DUPLICATE_DAYS of a row's date are read,
+    through the (company, date) index; elsewhere every round of the companies
+    and stages.
+    """
+    if not wanted:
+        return []
+    columns = ("pk", "company_id", "stage", "announced_on", "amount", "currency")
+    if connection.vendor != "postgresql":
+        return list(
+            FundingRound.objects.filter(
+                company_id__in={c for c, _, _ in wanted}, stage__in={s for _, s, _ in wanted}
+            ).values_list(*columns)
+        )
+    companies, stages, days = zip(*wanted, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT r.id, r.company_id, r.stage, r.announced_on, r.amount, r.currency "
+            "FROM unnest(%s::bigint[], %s::text[], %s::date[]) AS x (company_id, stage, day) "
+            "JOIN funding_fundinground r ON r.company_id = x.company_id AND r.stage = x.stage "
+            "AND r.announced_on BETWEEN x.day - %s AND x.day + %s "
+            "ORDER BY r.announced_on DESC, r.id DESC",
+            [list(companies), list(stages), list(days), DUPLICATE_DAYS, DUPLICATE_DAYS],
+        )
+        return cursor.fetchall()
+
+
 def _organizations[O: (Company, Investor)](
-    model: type[O], refs: list[tuple[str, str, dict[str, str]]]
+    index: OrganizationIndex[O], refs: list[tuple[str, str, dict[str, str]]]
 ) -> tuple[dict[tuple[str, str], int | None], dict[tuple[str, str], ValidationError]]:
     """(slug, name) -> pk for each reference, creating the unknown ones in bulk."""
-    index = OrganizationIndex.current(model)
+    model = index.model
     found: dict[tuple[str, str], int | None] = {}
     new: dict[str, tuple[tuple[str, str], O]] = {}  # by match key: one per name
     waiting: dict[str, list[tuple[str, str]]] = {}
@@ -439,6 +502,10 @@ def _write(chunk: _Chunk) -> None:
     ]
     keys.extend(chunk.new_keys.items())
     bulk_upsert(RoundKey, keys, columns=["key", "round_id"], conflict=["key"], history=False)
+    if connection.vendor == "postgresql":
+        # The foreign keys are checked at commit; checked here, they count as writing time.
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     if chunk.changed or chunk.participations or any(chunk.sources.values()):
         rounds_changed()  # figures cached from the rounds are stale (new rounds: done above)
 
@@ -496,7 +563,9 @@ def _apply_row(row: RoundRow, chunk: _Chunk) -> str:
         round_draft_prepare(draft=draft, rates=chunk.rates)
         chunk.drafts.append(draft)
         chunk.draft_keys[id(funding_round)] = [row.key] if row.key else []
-        nearby.append(funding_round)
+        nearby.append(
+            _Nearby(None, announced_on, funding_round.amount, funding_round.currency, funding_round)
+        )
         return "created"
     return _update(
         row,
@@ -563,7 +632,10 @@ def _existing_round(
         if _within_days(candidate.announced_on, announced_on) and _amounts_close(
             candidate.amount, amount, candidate.currency, row.currency
         ):
-            return candidate if candidate.pk is None else chunk.full_round(candidate.pk)
+            if candidate.planned is not None:
+                return candidate.planned
+            assert candidate.pk is not None
+            return chunk.full_round(candidate.pk)
     return None
 
 

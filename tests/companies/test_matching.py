@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.db import transaction
 
-from companies.models import Company
+from companies.models import Company, Investor
 from companies.names import match_key
 from companies.services import (
     OrganizationIndex,
@@ -14,6 +16,7 @@ from companies.services import (
     company_match,
     company_update,
     investor_get_or_create,
+    investor_update,
     organization_delete,
 )
 from tests.factories import CompanyFactory, InvestorFactory
@@ -108,3 +111,18 @@ def test_the_shared_index_forgets_companies_of_a_rolled_back_chunk() -> None:
         chunk_that_fails()
     assert seen[0] == seen[1] is not None
     assert OrganizationIndex.current(Company).match("Ghost AI") is None
+
+
+def test_investors_read_through_the_shared_index_are_read_once_and_again_when_changed(
+    django_assert_num_queries: Any,
+) -> None:
+    lab = CompanyFactory.create(name="Lab AI")
+    fund = InvestorFactory.create(name="Lab Ventures")
+    fields = ("pk", "name", "company_id")
+    index = OrganizationIndex.current(Investor)
+    assert index.in_bulk([fund.pk], fields=fields)[fund.pk].company_id is None
+    with django_assert_num_queries(0):
+        assert index.in_bulk([fund.pk], fields=fields)[fund.pk].name == "Lab Ventures"
+    investor_update(investor=fund, company=lab)
+    index = OrganizationIndex.current(Investor)
+    assert index.in_bulk([fund.pk], fields=fields)[fund.pk].company_id == lab.pk

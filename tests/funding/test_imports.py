@@ -20,7 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery_app import app
-from funding.imports import import_chunk_apply, import_run_create, import_run_prepare
+from funding.imports import (
+    ANALYZE_AFTER_ROWS,
+    _doubled,
+    import_chunk_apply,
+    import_run_create,
+    import_run_prepare,
+)
 from funding.models import (
     FundingRound,
     ImportRowError,
@@ -375,6 +381,14 @@ def test_a_large_run_refreshes_the_planner_statistics_when_it_ends(
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'funding_fundinground'")
         assert cursor.fetchone()[0] == 4
+
+
+def test_a_run_refreshes_the_rounds_statistics_each_time_it_doubles_what_it_wrote() -> None:
+    assert _doubled(0, ANALYZE_AFTER_ROWS)
+    assert _doubled(1000, 2048)
+    assert _doubled(2048, 4100)
+    assert not _doubled(1100, 2000)
+    assert not _doubled(0, ANALYZE_AFTER_ROWS - 1)
 
 
 @pytest.mark.django_db
