@@ -79,3 +79,12 @@ def test_the_import_phases_are_listed_when_the_import_records_them() -> None:
     table = render_markdown(results)
     assert "| read_seconds (funding_importrun) | 2.50 s |" in table
     assert "| apply_seconds (funding_importrun) | 40.00 s |" in table
+
+
+def test_the_copy_into_roundbooks_own_tables_is_listed_with_the_ratio_it_allows() -> None:
+    results = _results()
+    assert "Roundbook's own tables" not in render_markdown(results)
+    results["import"]["schema_copy_seconds"] = 19.5
+    table = render_markdown(results)
+    assert "history into Roundbook's own tables (foreign keys, triggers) | 19.50 s |" in table
+    assert "| best write-phase ratio those tables allow (COPY ÷ the line above) | 0.33 |" in table
