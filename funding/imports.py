@@ -37,7 +37,7 @@ from django.db import connection, transaction
 from django.db.models import Model, Prefetch, Q
 from django.utils import timezone
 
-from companies.bulk import bulk_save, bulk_upsert
+from companies.bulk import build, bulk_save, bulk_upsert
 from companies.models import Company, Investor
 from companies.names import match_key
 from companies.services import OrganizationIndex
@@ -428,7 +428,7 @@ def _organizations[O: (Company, Investor)](
             continue
         key = match_key(name) or name
         if key not in new:
-            new[key] = (ref, model(name=name, **{k: v for k, v in fields.items() if v}))
+            new[key] = (ref, build(model, {"name": name, **{k: v for k, v in fields.items() if v}}))
         waiting.setdefault(key, []).append(ref)
     keys = list(new)
     created, refused = index.create_many([new[k][1] for k in keys])
@@ -552,8 +552,9 @@ def _apply_row(row: RoundRow, chunk: _Chunk) -> str:
         nearby = chunk.by_stage.setdefault((company_id, row.stage), [])
         if any(_within_days(r.announced_on, announced_on) for r in nearby):
             fields["status"] = RoundStatus.NEEDS_REVIEW
-        funding_round = FundingRound(
-            company_id=company_id, stage=row.stage, announced_on=announced_on, **fields
+        funding_round = build(
+            FundingRound,
+            {"company_id": company_id, "stage": row.stage, "announced_on": announced_on, **fields},
         )
         draft = RoundDraft(
             funding_round=funding_round,
