@@ -13,7 +13,8 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from functools import partial
@@ -84,7 +85,7 @@ def bulk_insert[M: models.Model](
         quote = connection.ops.quote_name
         columns = ", ".join(quote(str(f.column)) for f in fields)
         getters = _value_getters(fields, connection, add=True)
-        with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+        with _copy(connection, cursor, f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
             for obj in objs:
                 copy.write_row([get(obj) for get in getters])
         if history:
@@ -101,14 +102,15 @@ def bulk_insert_children(
     *,
     columns: Sequence[str],
     parent_column: str,
+    history: bool = True,
 ) -> None:
     """Insert the rows of parents that are themselves new (a new round's investors), with history.
 
     Rows are values of `columns` (validated, as stored), one of which is
     `parent_column`; no model instance is built per row. On PostgreSQL the
     rows are copied in without primary keys (the table's default draws them)
-    and their history is copied from every row of those parents: two
-    statements. The parents must have had no rows of `model` before.
+    and, with `history`, their history is copied from every row of those
+    parents: two statements. The parents must have had no rows of `model` before.
     """
     if not rows:
         return
@@ -118,17 +120,31 @@ def bulk_insert_children(
         bulk_insert(
             model,
             [model(**{by_column[c]: v for c, v in zip(columns, row, strict=True)}) for row in rows],
+            history=history,
         )
         return
     quote = connection.ops.quote_name
     names = ", ".join(quote(c) for c in columns)
     position = list(columns).index(parent_column)
     with connection.cursor() as cursor:
-        with cursor.cursor.copy(f"COPY {quote(model._meta.db_table)} ({names}) FROM STDIN") as copy:
+        table = quote(model._meta.db_table)
+        with _copy(connection, cursor, f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
-        parents = list({row[position] for row in rows})
-        _history_insert(cursor, model, parents, connection, where_column=parent_column)
+        if history:
+            parents = list({row[position] for row in rows})
+            _history_insert(cursor, model, parents, connection, where_column=parent_column)
+
+
+@contextmanager
+def _copy(connection: BaseDatabaseWrapper, cursor: Any, statement: str) -> Iterator[Any]:
+    """psycopg's COPY on a Django cursor, its errors raised as Django's (`IntegrityError` …).
+
+    Django wraps the errors of the queries it runs, not of COPY, which goes
+    to psycopg's own cursor; callers (task retries) rely on Django's classes.
+    """
+    with connection.wrap_database_errors, cursor.cursor.copy(statement) as copy:
+        yield copy
 
 
 # Values psycopg adapts as they are: Django's preparation (e.g. re-quantising a Decimal
@@ -303,7 +319,7 @@ def bulk_upsert(
             f"CREATE TEMPORARY TABLE {stage} ON COMMIT DROP AS "  # noqa: S608
             f"SELECT {names} FROM {table} WITH NO DATA"
         )
-        with cursor.cursor.copy(f"COPY {stage} ({names}) FROM STDIN") as copy:
+        with _copy(connection, cursor, f"COPY {stage} ({names}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(row)
         cursor.execute(

@@ -37,7 +37,7 @@ from django.db import connection, transaction
 from django.db.models import Model, Prefetch, Q
 from django.utils import timezone
 
-from companies.bulk import build, bulk_save, bulk_upsert
+from companies.bulk import build, bulk_insert_children, bulk_save, bulk_upsert
 from companies.models import Company, Investor
 from companies.names import match_key
 from companies.services import OrganizationIndex
@@ -470,10 +470,10 @@ def _apply_rows(run: ImportRun, rows: list[RoundRow]) -> _Counts:
 def _write(chunk: _Chunk) -> None:
     """Write a chunk's plan in bulk: a fixed number of statements whatever its size.
 
-    New rounds (with their investors and sources) are copied in; changed
-    rounds, the investors and sources existing rounds gain, and the external
-    keys go through `bulk_upsert` (staged, then `INSERT ... ON CONFLICT` on
-    PostgreSQL). Everything was validated while planning.
+    New rounds (with their investors, sources and keys) are copied in; changed
+    rounds, the investors and sources existing rounds gain, and the keys
+    existing rounds gain go through `bulk_upsert` (staged, then `INSERT ... ON
+    CONFLICT` on PostgreSQL). Everything was validated while planning.
     """
     created = rounds_insert_prepared(drafts=chunk.drafts)
     bulk_save(FundingRound, list(chunk.changed.values()))
@@ -495,13 +495,26 @@ def _write(chunk: _Chunk) -> None:
         conflict=["round_id", "url"],
         update=["title", "publisher", "published_on"],
     )
-    keys = [
-        (key, funding_round.pk)
-        for draft, funding_round in zip(chunk.drafts, created, strict=True)
-        for key in chunk.draft_keys.get(id(draft.funding_round), [])
-    ]
-    keys.extend(chunk.new_keys.items())
-    bulk_upsert(RoundKey, keys, columns=["key", "round_id"], conflict=["key"], history=False)
+    # A new round's keys were looked up while planning: copied in. Another run storing
+    # the same key meanwhile fails the chunk, whose retry then finds the key's round.
+    bulk_insert_children(
+        RoundKey,
+        [
+            (key, funding_round.pk)
+            for draft, funding_round in zip(chunk.drafts, created, strict=True)
+            for key in chunk.draft_keys.get(id(draft.funding_round), [])
+        ],
+        columns=["key", "round_id"],
+        parent_column="round_id",
+        history=False,
+    )
+    bulk_upsert(
+        RoundKey,
+        list(chunk.new_keys.items()),
+        columns=["key", "round_id"],
+        conflict=["key"],
+        history=False,
+    )
     if connection.vendor == "postgresql":
         # The foreign keys are checked at commit; checked here, they count as writing time.
         with connection.cursor() as cursor:

@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
-from django.db import connection
+from django.db import IntegrityError, connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -33,6 +33,7 @@ from funding.models import (
     ImportRun,
     ImportSource,
     Participation,
+    RoundKey,
 )
 from funding.tasks import import_chunk, import_sources_run_due
 from funding.versions import rounds_version
@@ -65,6 +66,27 @@ def test_importing_the_same_file_twice_creates_nothing_the_second_time(tmp_path:
     assert run_import(path)[0] == "created=2 updated=0 unchanged=0 failed=0"
     assert run_import(path)[0] == "created=0 updated=0 unchanged=2 failed=0"
     assert FundingRound.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_key_stored_by_another_run_meanwhile_fails_the_chunk_and_its_retry_finds_the_round(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    row = v4_round("k1", "Keyed AI", raised_amount="1000000", raised_amount_currency_code="USD")
+    assert run_import(rounds_file(tmp_path, row, name="first.csv"))[0].startswith("created=1 ")
+    run = import_run_create(
+        location=str(rounds_file(tmp_path, {**row, "org_name": "Renamed Robotics"}, name="b.csv")),
+        trigger=ImportRun.Trigger.COMMAND,
+    )
+    import_run_prepare(run_id=run.pk)
+    with monkeypatch.context() as patch:  # as if the key were stored after the chunk looked
+        patch.setattr("funding.imports._rounds_by_key", lambda keys: {})
+        with pytest.raises(IntegrityError):
+            import_chunk_apply(run_id=run.pk, number=0)
+    assert import_chunk_apply(run_id=run.pk, number=0)
+    run.refresh_from_db()
+    assert (run.created, run.updated + run.unchanged, run.status) == (0, 1, "done")
+    assert FundingRound.objects.count() == RoundKey.objects.count() == 1
 
 
 @pytest.mark.django_db
