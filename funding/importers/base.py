@@ -102,7 +102,16 @@ def text_stream(binary: IO[bytes]) -> io.TextIOWrapper:
 UNREADABLE = re.compile("[\udc80-\udcff\x00]")
 
 
+def unreadable(value: str) -> bool:
+    """Whether `value` holds a byte that was not valid UTF-8, or a NUL byte."""
+    if value.isascii():  # (a flag of the string) no escaped bytes: only NUL to look for
+        return "\x00" in value
+    return UNREADABLE.search(value) is not None
+
+
 def check_text(value: str) -> str:
+    if value.isascii() and "\x00" not in value:  # the usual case, quickly
+        return value
     bad = UNREADABLE.search(value)
     if bad is not None:
         raise CellError("contains a NUL byte" if bad.group() == "\x00" else "not valid UTF-8")
