@@ -14,11 +14,13 @@ into a temporary SQLite file keyed by uuid; the rounds are then streamed.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 import sqlite3
 from collections.abc import Iterator
 from decimal import Decimal
+from operator import itemgetter
 from typing import ClassVar
 
 from django_countries import countries
@@ -42,6 +44,8 @@ from funding.importers.base import (
     name_cell,
     name_list,
     parse_record,
+    text_stream,
+    unreadable,
 )
 from funding.importers.stages import stage_for
 
@@ -147,6 +151,37 @@ def _money(
     row.post_money_valuation = money_text(post)
 
 
+def _side_rows(bundle: Bundle, name: str, columns: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """`columns` ("" where the file has no such column) of each readable row of a side file.
+
+    What `csv_records` would skip or reject is skipped (blank rows, rows with
+    the wrong number of cells, rows the csv module cannot read), and so is a
+    row with a cell that is not valid UTF-8 or holds a NUL byte. Reads the
+    cells by position: no dict per row.
+    """
+    with bundle.open(name) as binary:
+        reader = csv.reader(text_stream(binary))
+        try:
+            header = [h.strip() for h in next(reader)]
+        except (StopIteration, csv.Error):
+            return
+        width = len(header)
+        position = {h: i for i, h in enumerate(header)}  # a repeated column: the last one
+        # A column the file lacks reads the "" appended to every row.
+        pick = itemgetter(*(position.get(c, width) for c in columns))
+        while True:
+            try:
+                for cells in reader:
+                    if len(cells) == width:
+                        text = "".join(cells)
+                        if text.strip() and not unreadable(text):  # not blank, readable
+                            cells.append("")
+                            yield pick(cells)
+            except csv.Error:
+                continue  # the reader goes on with the next line
+            return
+
+
 class CrunchbaseImporter:
     name: ClassVar[str] = "crunchbase"
 
@@ -220,11 +255,10 @@ class _SideFiles:
             self.db.executemany(
                 "INSERT OR REPLACE INTO investor VALUES (?, ?)",
                 (
-                    (
-                        r.cells.get("uuid", ""),
-                        (r.cells.get("name") or r.cells.get("investor_name") or "").strip(),
+                    (uuid, (name or investor_name).strip())
+                    for uuid, name, investor_name in _side_rows(
+                        bundle, names["investors.csv"], ("uuid", "name", "investor_name")
                     )
-                    for r in self._records(bundle, names["investors.csv"])
                 ),
             )
         if "organizations.csv" in names:
@@ -232,27 +266,42 @@ class _SideFiles:
                 "INSERT OR REPLACE INTO organization VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     (
-                        c.get("uuid", ""),
-                        c.get("name", "").strip(),
-                        _country(c.get("country_code", "")),
-                        c.get("city", "").strip()[:100],
-                        _url(c.get("homepage_url", "")),
-                        c.get("short_description", "").strip(),
+                        uuid,
+                        name.strip(),
+                        _country(country),
+                        city.strip()[:100],
+                        _url(homepage),
+                        description.strip(),
                     )
-                    for c in (r.cells for r in self._records(bundle, names["organizations.csv"]))
+                    for uuid, name, country, city, homepage, description in _side_rows(
+                        bundle,
+                        names["organizations.csv"],
+                        (
+                            "uuid",
+                            "name",
+                            "country_code",
+                            "city",
+                            "homepage_url",
+                            "short_description",
+                        ),
+                    )
                 ),
             )
         if "investments.csv" in names:
             self.db.executemany(
                 "INSERT INTO investment VALUES (?, ?, ?, ?)",
                 (
-                    (
-                        c.get("funding_round_uuid", ""),
-                        c.get("investor_uuid", ""),
-                        c.get("investor_name", "").strip(),
-                        bool_cell(c.get("is_lead_investor", "")),
+                    (round_uuid, investor, name.strip(), bool_cell(lead))
+                    for round_uuid, investor, name, lead in _side_rows(
+                        bundle,
+                        names["investments.csv"],
+                        (
+                            "funding_round_uuid",
+                            "investor_uuid",
+                            "investor_name",
+                            "is_lead_investor",
+                        ),
                     )
-                    for c in (r.cells for r in self._records(bundle, names["investments.csv"]))
                 ),
             )
             self.db.execute("CREATE INDEX investment_round ON investment (round)")
@@ -260,16 +309,6 @@ class _SideFiles:
 
     def close(self) -> None:
         self.db.close()
-
-    @staticmethod
-    def _records(bundle: Bundle, name: str) -> Iterator[Record]:
-        """The readable rows of a side file (not valid UTF-8 or with a NUL byte: ignored)."""
-        with bundle.open(name) as binary:
-            for record in csv_records(binary):
-                if isinstance(record, Record) and not UNREADABLE.search(
-                    "".join(record.cells.values())
-                ):
-                    yield record
 
     def investor_name(self, uuid: str) -> str:
         if UNREADABLE.search(uuid):  # not a key the side files can hold
