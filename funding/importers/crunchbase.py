@@ -18,16 +18,16 @@ import csv
 import hashlib
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
+from itertools import batched
 from operator import itemgetter
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django_countries import countries
 
 from companies.names import match_key
 from funding.importers.base import (
-    UNREADABLE,
     Bundle,
     CellError,
     Record,
@@ -151,6 +151,16 @@ def _money(
     row.post_money_valuation = money_text(post)
 
 
+# Rounds read before the side files are queried for them, together.
+LOOKUP_BATCH = 500
+_NO_ORGANIZATION = ("", "", "", "")
+
+
+def _leads(cells: dict[str, str]) -> set[str]:
+    """The lead investors' uuids of a v4 round."""
+    return {u for u in (x.strip() for x in cells.get("lead_investor_uuids", "").split(",")) if u}
+
+
 def _side_rows(bundle: Bundle, name: str, columns: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
     """`columns` ("" where the file has no such column) of each readable row of a side file.
 
@@ -213,16 +223,21 @@ class CrunchbaseImporter:
         layout = self.layout(bundle)
         side = _SideFiles(bundle)
         build = {"v4": side.v4_row, "2.x": side.v2_row, "ui": _ui_row}[layout]
+        look_up = {"v4": side.look_up_v4, "2.x": side.look_up_v2, "ui": None}[layout]
         try:
             for name in self._rounds_files(bundle):
                 with bundle.open(name) as binary:
-                    for record in csv_records(binary):
-                        if isinstance(record, RowError):
-                            yield record
-                            continue
-                        row = parse_record(record, build)
-                        if row is not None:
-                            yield row
+                    # In batches: the side files are queried once for the rows of a batch.
+                    for batch in batched(csv_records(binary), LOOKUP_BATCH):
+                        if look_up is not None:
+                            look_up([r.cells for r in batch if isinstance(r, Record)])
+                        for record in batch:
+                            if isinstance(record, RowError):
+                                yield record
+                                continue
+                            row = parse_record(record, build)
+                            if row is not None:
+                                yield row
         finally:
             side.close()
 
@@ -237,6 +252,10 @@ class _SideFiles:
 
     def __init__(self, bundle: Bundle) -> None:
         names = {n.lower(): n for n in bundle.names()}
+        # What the rows of the batch being read need: see `look_up_v4` and `look_up_v2`.
+        self._investments: dict[str, list[tuple[str, str, bool]]] = {}
+        self._organizations: dict[str, tuple[str, str, str, str]] = {}
+        self._investor_names: dict[str, str] = {}
         # "": a private on-disk database, deleted when closed; a small page cache.
         self.db = sqlite3.connect("", check_same_thread=False)
         self.db.executescript(
@@ -310,39 +329,74 @@ class _SideFiles:
     def close(self) -> None:
         self.db.close()
 
-    def investor_name(self, uuid: str) -> str:
-        if UNREADABLE.search(uuid):  # not a key the side files can hold
-            return ""
-        row = self.db.execute("SELECT name FROM investor WHERE uuid = ?", (uuid,)).fetchone()
-        return row[0] if row else ""
+    def look_up_v4(self, rounds: list[dict[str, str]]) -> None:
+        """Fetch what `v4_row` will ask of these rounds (v4 cells), a few queries in all."""
+        self._look_up(
+            rounds=[c.get("uuid", "").strip() for c in rounds],
+            organizations=[c.get("org_uuid", "") for c in rounds],
+            investors=[u for c in rounds for u in _leads(c)],
+        )
 
-    def organization(self, uuid: str) -> dict[str, str]:
-        if UNREADABLE.search(uuid):  # not a key the side files can hold
-            return {}
-        row = self.db.execute(
-            "SELECT name, country, city, website, description FROM organization WHERE uuid = ?",
-            (uuid,),
-        ).fetchone()
-        if row is None:
-            return {}
-        return dict(zip(("name", "country", "city", "website", "description"), row, strict=True))
+    def look_up_v2(self, rounds: list[dict[str, str]]) -> None:
+        """Fetch what `v2_row` will ask of these rounds (2.x cells), a few queries in all."""
+        self._look_up(rounds=[c.get("funding_round_uuid", "").strip() for c in rounds])
+
+    def _look_up(
+        self,
+        *,
+        rounds: Sequence[str],
+        organizations: Sequence[str] = (),
+        investors: Sequence[str] = (),
+    ) -> None:
+        self._investments = {}
+        for round_uuid, investor, name, lead in self._select(
+            # An investment without an investor name takes the investors file's.
+            """
+            SELECT round, investor, CASE WHEN name != '' THEN name ELSE coalesce(
+                (SELECT investor.name FROM investor WHERE investor.uuid = investment.investor), ''
+            ) END, lead
+            FROM investment WHERE round IN ({}) ORDER BY rowid
+            """,
+            rounds,
+        ):
+            self._investments.setdefault(round_uuid, []).append((investor, name, bool(lead)))
+        self._organizations = {
+            row[0]: row[1:]
+            for row in self._select(
+                "SELECT uuid, country, city, website, description FROM organization "
+                "WHERE uuid IN ({})",
+                organizations,
+            )
+        }
+        self._investor_names = dict(
+            self._select("SELECT uuid, name FROM investor WHERE uuid IN ({})", investors)
+        )
+
+    def _select(self, sql: str, keys: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+        """The rows of `sql` for the readable keys among `keys`, in queries of up to 500 keys."""
+        wanted = list({k: None for k in keys if not unreadable(k)})
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            yield from self.db.execute(sql.format(", ".join("?" * len(part))), part)
+
+    def investor_name(self, uuid: str) -> str:
+        """The name of an investor of the rounds last looked up ("" if unknown)."""
+        return self._investor_names.get(uuid, "")
+
+    def organization(self, uuid: str) -> tuple[str, str, str, str]:
+        """(country, city, website, description) of an organization of the rounds last looked up."""
+        return self._organizations.get(uuid, _NO_ORGANIZATION)
 
     def investments(self, round_uuid: str) -> list[tuple[str, str, bool]]:
-        """(investor uuid, investor name, is lead) of a round, in file order."""
-        if UNREADABLE.search(round_uuid):  # not a key the side files can hold
-            return []
-        rows = self.db.execute(
-            "SELECT investor, name, lead FROM investment WHERE round = ? ORDER BY rowid",
-            (round_uuid,),
-        )
-        return [(investor, name, bool(lead)) for investor, name, lead in rows]
+        """(investor uuid, investor name, is lead) of a round last looked up, in file order.
 
-    def _investor(self, uuid: str, name: str) -> str:
-        return name or self.investor_name(uuid)
+        The name is the investors file's where the investment has none ("" if neither has one).
+        """
+        return self._investments.get(round_uuid, [])
 
     def v4_row(self, record: Record, errors: dict[str, str]) -> RoundRow | None:
         c = record.cells
-        org = self.organization(c.get("org_uuid", ""))
+        country, city, website, description = self.organization(c.get("org_uuid", ""))
         company = cell(record, errors, "org_name", name_cell)
         stage = stage_for(c.get("investment_type", ""))
         if stage is None:
@@ -357,18 +411,17 @@ class _SideFiles:
             stage=stage or "",
             announced_on=announced[0].isoformat() if announced else "",
             company_fields={
-                "country": org.get("country") or _country(c.get("country_code", "")),
-                "city": org.get("city") or c.get("city", "").strip()[:100],
-                "website": org.get("website", ""),
-                "description": org.get("description", ""),
+                "country": country or _country(c.get("country_code", "")),
+                "city": city or c.get("city", "").strip()[:100],
+                "website": website,
+                "description": description,
             },
             sources=_crunchbase_source(c.get("cb_url", "")),
         )
         _money(record, errors, row, post_currency_column="post_money_valuation_currency_code")
-        leads = {u for u in (x.strip() for x in c.get("lead_investor_uuids", "").split(",")) if u}
+        leads = _leads(c)
         investors: dict[str, bool] = {}
-        for investor_uuid, name, is_lead in self.investments(uuid):
-            resolved = self._investor(investor_uuid, name)
+        for investor_uuid, resolved, is_lead in self.investments(uuid):
             if resolved:
                 investors[resolved] = (
                     investors.get(resolved, False) or is_lead or (investor_uuid in leads)
@@ -407,8 +460,7 @@ class _SideFiles:
         )
         _money(record, errors, row, post_currency_column="pre_money_currency_code")
         investors = dict.fromkeys(cell(record, errors, "investor_names", name_list) or [], False)
-        for investor_uuid, name, is_lead in self.investments(uuid):
-            resolved = self._investor(investor_uuid, name)
+        for _investor_uuid, resolved, is_lead in self.investments(uuid):
             if resolved and is_lead:
                 investors[resolved] = True
         row.investors = [{"name": n, "slug": "", "is_lead": lead} for n, lead in investors.items()]
