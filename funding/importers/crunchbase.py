@@ -256,6 +256,7 @@ class _SideFiles:
         self._investments: dict[str, list[tuple[str, str, bool]]] = {}
         self._organizations: dict[str, tuple[str, str, str, str]] = {}
         self._investor_names: dict[str, str] = {}
+        self._countries: dict[str, str] = {}
         # "": a private on-disk database, deleted when closed; a small page cache.
         self.db = sqlite3.connect("", check_same_thread=False)
         self.db.executescript(
@@ -287,7 +288,7 @@ class _SideFiles:
                     (
                         uuid,
                         name.strip(),
-                        _country(country),
+                        self.country(country),
                         city.strip()[:100],
                         _url(homepage),
                         description.strip(),
@@ -328,6 +329,15 @@ class _SideFiles:
 
     def close(self) -> None:
         self.db.close()
+
+    def country(self, code: str) -> str:
+        """`_country(code)`, remembered: an alpha-3 code is looked for through the whole table."""
+        known = self._countries.get(code)
+        if known is None:
+            known = _country(code)
+            if len(self._countries) < 1000:  # a few hundred codes are real ones
+                self._countries[code] = known
+        return known
 
     def look_up_v4(self, rounds: list[dict[str, str]]) -> None:
         """Fetch what `v4_row` will ask of these rounds (v4 cells), a few queries in all."""
@@ -411,7 +421,7 @@ class _SideFiles:
             stage=stage or "",
             announced_on=announced[0].isoformat() if announced else "",
             company_fields={
-                "country": country or _country(c.get("country_code", "")),
+                "country": country or self.country(c.get("country_code", "")),
                 "city": city or c.get("city", "").strip()[:100],
                 "website": website,
                 "description": description,
@@ -453,7 +463,7 @@ class _SideFiles:
             stage=stage or "",
             announced_on=announced[0].isoformat() if announced else "",
             company_fields={
-                "country": _country(c.get("country_code", "")),
+                "country": self.country(c.get("country_code", "")),
                 "city": c.get("city", "").strip()[:100],
             },
             sources=_crunchbase_source(c.get("cb_url", "")),
