@@ -335,7 +335,7 @@ class _SideFiles:
         known = self._countries.get(code)
         if known is None:
             known = _country(code)
-            if len(self._countries) < 1000:  # a few hundred codes are real ones
+            if len(code) < 10 and len(self._countries) < 1000:  # a few hundred are real codes
                 self._countries[code] = known
         return known
 
