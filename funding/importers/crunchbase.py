@@ -116,6 +116,11 @@ def _crunchbase_source(url: str) -> list[dict[str, object]]:
     return [{"url": url, "title": "Crunchbase", "publisher": "Crunchbase"}] if url else []
 
 
+def _amount(value: str) -> Decimal | None:
+    """An amount where Crunchbase's 0 means unknown; an empty cell (most are) quickly."""
+    return money_cell(value, zero_is_unknown=True) if value else None
+
+
 def _money(
     record: Record,
     errors: dict[str, str],
@@ -124,15 +129,11 @@ def _money(
     post_currency_column: str,
 ) -> None:
     """Amount, currency, published USD and post-money of a v4 or 2.x row, filled into `row`."""
-    amount = cell(record, errors, "raised_amount", lambda v: money_cell(v, zero_is_unknown=True))
-    usd = cell(record, errors, "raised_amount_usd", lambda v: money_cell(v, zero_is_unknown=True))
+    amount = cell(record, errors, "raised_amount", _amount)
+    usd = cell(record, errors, "raised_amount_usd", _amount)
     currency = cell(record, errors, "raised_amount_currency_code", currency_cell) or ""
-    post = cell(
-        record, errors, "post_money_valuation", lambda v: money_cell(v, zero_is_unknown=True)
-    )
-    post_usd = cell(
-        record, errors, "post_money_valuation_usd", lambda v: money_cell(v, zero_is_unknown=True)
-    )
+    post = cell(record, errors, "post_money_valuation", _amount)
+    post_usd = cell(record, errors, "post_money_valuation_usd", _amount)
     post_currency = cell(record, errors, post_currency_column, currency_cell) or ""
     if amount is None and usd is not None:
         amount, currency = usd, "USD"
@@ -158,7 +159,8 @@ _NO_ORGANIZATION = ("", "", "", "")
 
 def _leads(cells: dict[str, str]) -> set[str]:
     """The lead investors' uuids of a v4 round."""
-    return {u for u in (x.strip() for x in cells.get("lead_investor_uuids", "").split(",")) if u}
+    listed = cells.get("lead_investor_uuids", "")
+    return {u for u in map(str.strip, listed.split(",")) if u} if listed else set()
 
 
 def _side_rows(bundle: Bundle, name: str, columns: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
