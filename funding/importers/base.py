@@ -183,6 +183,8 @@ _DATE_FORMATS = (
     ("%Y", DatePrecision.YEAR),
 )
 
+_DAY = str(DatePrecision.DAY)
+
 
 def date_cell(value: str) -> tuple[date, str]:
     """A date and its precision: 2024-02-19, Feb 19, 2024, 2024-02 (month), 2024 (year)."""
@@ -198,7 +200,7 @@ def date_cell(value: str) -> tuple[date, str]:
         else:
             if not 1900 <= parsed_day.year <= 2100:
                 raise CellError(f"{value!r} is out of range")
-            return parsed_day, str(DatePrecision.DAY)
+            return parsed_day, _DAY
     for pattern, precision in _DATE_FORMATS:
         try:
             parsed = datetime.strptime(value, pattern)  # noqa: DTZ007 (a calendar date)
