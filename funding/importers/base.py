@@ -60,11 +60,14 @@ class RoundRow:
 
     def to_json(self) -> dict[str, Any]:
         # Shallow: the nested values are already plain dicts and lists (asdict deep-copies them).
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in _ROUND_ROW_FIELDS}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RoundRow:
         return cls(**data)
+
+
+_ROUND_ROW_FIELDS = tuple(f.name for f in fields(RoundRow))  # fields() is slow, per row
 
 
 class Bundle(Protocol):
