@@ -384,12 +384,14 @@ class _SideFiles:
             self._select("SELECT uuid, name FROM investor WHERE uuid IN ({})", investors)
         )
 
-    def _select(self, sql: str, keys: Sequence[str]) -> Iterator[tuple[Any, ...]]:
+    def _select(self, sql: str, keys: Sequence[str]) -> list[tuple[Any, ...]]:
         """The rows of `sql` for the readable keys among `keys`, in queries of up to 500 keys."""
-        wanted = list({k: None for k in keys if not unreadable(k)})
+        wanted = list(dict.fromkeys(k for k in keys if not unreadable(k)))
+        rows: list[tuple[Any, ...]] = []
         for start in range(0, len(wanted), 500):
             part = wanted[start : start + 500]
-            yield from self.db.execute(sql.format(", ".join("?" * len(part))), part)
+            rows += self.db.execute(sql.format(", ".join("?" * len(part))), part).fetchall()
+        return rows
 
     def investor_name(self, uuid: str) -> str:
         """The name of an investor of the rounds last looked up ("" if unknown)."""
