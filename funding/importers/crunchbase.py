@@ -362,12 +362,13 @@ class _SideFiles:
     ) -> None:
         self._investments = {}
         for round_uuid, investor, name, lead in self._select(
-            # An investment without an investor name takes the investors file's.
+            # An investment without an investor name takes the investors file's. A round's
+            # investments in file order; by round first, as the index has them: no sorting.
             """
             SELECT round, investor, CASE WHEN name != '' THEN name ELSE coalesce(
                 (SELECT investor.name FROM investor WHERE investor.uuid = investment.investor), ''
             ) END, lead
-            FROM investment WHERE round IN ({}) ORDER BY rowid
+            FROM investment WHERE round IN ({}) ORDER BY round, rowid
             """,
             rounds,
         ):
