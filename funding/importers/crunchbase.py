@@ -116,9 +116,18 @@ def _crunchbase_source(url: str) -> list[dict[str, object]]:
     return [{"url": url, "title": "Crunchbase", "publisher": "Crunchbase"}] if url else []
 
 
-def _amount(value: str) -> Decimal | None:
-    """An amount where Crunchbase's 0 means unknown; an empty cell (most are) quickly."""
-    return money_cell(value, zero_is_unknown=True) if value else None
+def _amount(value: str) -> str | None:
+    """`money_text` of an amount where Crunchbase's 0 means unknown (None).
+
+    Empty cells (most are) and whole numbers of up to 18 digits (most others
+    are), which money_cell would take as they are, skip the Decimal.
+    """
+    if not value:
+        return None
+    if len(value) <= 18 and value.isascii() and value.isdigit():
+        number = int(value)
+        return f"{number}.00" if number else None
+    return money_text(money_cell(value, zero_is_unknown=True))
 
 
 def _money(
@@ -128,7 +137,10 @@ def _money(
     *,
     post_currency_column: str,
 ) -> None:
-    """Amount, currency, published USD and post-money of a v4 or 2.x row, filled into `row`."""
+    """Amount, currency, published USD and post-money of a v4 or 2.x row, filled into `row`.
+
+    The amounts are handled as their text: a nonzero amount or None.
+    """
     amount = cell(record, errors, "raised_amount", _amount)
     usd = cell(record, errors, "raised_amount_usd", _amount)
     currency = cell(record, errors, "raised_amount_currency_code", currency_cell) or ""
@@ -146,10 +158,10 @@ def _money(
             currency = post_currency or "USD"
         elif post_currency and post_currency != currency:
             post = post_usd if currency == "USD" else None
-    row.amount = money_text(amount)
+    row.amount = amount
     row.currency = currency
-    row.amount_usd_published = money_text(usd) if currency != "USD" and amount else None
-    row.post_money_valuation = money_text(post)
+    row.amount_usd_published = usd if currency != "USD" and amount else None
+    row.post_money_valuation = post
 
 
 # Rounds read before the side files are queried for them, together.
