@@ -20,7 +20,6 @@ import re
 import sqlite3
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from itertools import batched
 from operator import itemgetter
 from typing import Any, ClassVar
 
@@ -28,6 +27,7 @@ from django_countries import countries
 
 from companies.names import match_key
 from funding.importers.base import (
+    MAX_RAW,
     Bundle,
     CellError,
     Record,
@@ -164,8 +164,10 @@ def _money(
     row.post_money_valuation = post
 
 
-# Rounds read before the side files are queried for them, together.
-LOOKUP_BATCH = 500
+# Rounds read before the side files are queried for them, together: at most so many, and
+# about so many characters of cells (a row can hold megabytes).
+LOOKUP_ROWS = 100
+LOOKUP_CHARS = 1_000_000
 _NO_ORGANIZATION = ("", "", "", "")
 
 
@@ -173,6 +175,24 @@ def _leads(cells: dict[str, str]) -> set[str]:
     """The lead investors' uuids of a v4 round."""
     listed = cells.get("lead_investor_uuids", "")
     return {u for u in map(str.strip, listed.split(",")) if u} if listed else set()
+
+
+def _batches(records: Iterator[Record | RowError]) -> Iterator[list[Record | RowError]]:
+    """The records in lists of up to LOOKUP_ROWS rows, or LOOKUP_CHARS characters and one row."""
+    batch: list[Record | RowError] = []
+    size = 0
+    for record in records:
+        batch.append(record)
+        if isinstance(record, Record):
+            # `raw` is the row's first MAX_RAW characters: a row that fills it is counted whole.
+            size += len(record.raw)
+            if len(record.raw) >= MAX_RAW:
+                size += sum(map(len, record.cells.values()))
+        if len(batch) >= LOOKUP_ROWS or size >= LOOKUP_CHARS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def _side_rows(bundle: Bundle, name: str, columns: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
@@ -242,7 +262,7 @@ class CrunchbaseImporter:
             for name in self._rounds_files(bundle):
                 with bundle.open(name) as binary:
                     # In batches: the side files are queried once for the rows of a batch.
-                    for batch in batched(csv_records(binary), LOOKUP_BATCH):
+                    for batch in _batches(csv_records(binary)):
                         if look_up is not None:
                             look_up([r.cells for r in batch if isinstance(r, Record)])
                         for record in batch:
