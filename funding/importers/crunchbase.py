@@ -9,7 +9,8 @@
   Funding Type`, money as display strings (`$2.3B`, `€8.8M`).
 
 The side files (investments, organizations, investors) are streamed first
-into a temporary SQLite file keyed by uuid; the rounds are then streamed.
+into a temporary SQLite file keyed by uuid; the rounds are then streamed, and
+looked up in it a batch at a time.
 """
 
 from __future__ import annotations
@@ -281,7 +282,10 @@ class _SideFiles:
 
     They are streamed into a private temporary SQLite file (indexed by uuid)
     rather than held in dictionaries, so memory stays flat however large the
-    export: a full Crunchbase export holds millions of investments.
+    export: a full Crunchbase export holds millions of investments. The rounds
+    are looked up a batch at a time (`look_up_v4`, `look_up_v2`): a few
+    queries for a hundred rounds, whose answers `investments`, `organization`
+    and `investor_name` then give.
     """
 
     def __init__(self, bundle: Bundle) -> None:
