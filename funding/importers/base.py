@@ -60,11 +60,14 @@ class RoundRow:
 
     def to_json(self) -> dict[str, Any]:
         # Shallow: the nested values are already plain dicts and lists (asdict deep-copies them).
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {name: getattr(self, name) for name in _ROUND_ROW_FIELDS}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RoundRow:
         return cls(**data)
+
+
+_ROUND_ROW_FIELDS = tuple(f.name for f in fields(RoundRow))  # fields() is slow, per row
 
 
 class Bundle(Protocol):
@@ -102,7 +105,16 @@ def text_stream(binary: IO[bytes]) -> io.TextIOWrapper:
 UNREADABLE = re.compile("[\udc80-\udcff\x00]")
 
 
+def unreadable(value: str) -> bool:
+    """Whether `value` holds a byte that was not valid UTF-8, or a NUL byte."""
+    if value.isascii():  # (a flag of the string) no escaped bytes: only NUL to look for
+        return "\x00" in value
+    return UNREADABLE.search(value) is not None
+
+
 def check_text(value: str) -> str:
+    if value.isascii() and "\x00" not in value:  # the usual case, quickly
+        return value
     bad = UNREADABLE.search(value)
     if bad is not None:
         raise CellError("contains a NUL byte" if bad.group() == "\x00" else "not valid UTF-8")
@@ -174,6 +186,8 @@ _DATE_FORMATS = (
     ("%Y", DatePrecision.YEAR),
 )
 
+_DAY = str(DatePrecision.DAY)
+
 
 def date_cell(value: str) -> tuple[date, str]:
     """A date and its precision: 2024-02-19, Feb 19, 2024, 2024-02 (month), 2024 (year)."""
@@ -189,7 +203,7 @@ def date_cell(value: str) -> tuple[date, str]:
         else:
             if not 1900 <= parsed_day.year <= 2100:
                 raise CellError(f"{value!r} is out of range")
-            return parsed_day, str(DatePrecision.DAY)
+            return parsed_day, _DAY
     for pattern, precision in _DATE_FORMATS:
         try:
             parsed = datetime.strptime(value, pattern)  # noqa: DTZ007 (a calendar date)

@@ -9,23 +9,26 @@
   Funding Type`, money as display strings (`$2.3B`, `€8.8M`).
 
 The side files (investments, organizations, investors) are streamed first
-into a temporary SQLite file keyed by uuid; the rounds are then streamed.
+into a temporary SQLite file keyed by uuid; the rounds are then streamed, and
+looked up in it a batch at a time.
 """
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
-from typing import ClassVar
+from operator import itemgetter
+from typing import Any, ClassVar
 
 from django_countries import countries
 
 from companies.names import match_key
 from funding.importers.base import (
-    UNREADABLE,
+    MAX_RAW,
     Bundle,
     CellError,
     Record,
@@ -42,6 +45,8 @@ from funding.importers.base import (
     name_cell,
     name_list,
     parse_record,
+    text_stream,
+    unreadable,
 )
 from funding.importers.stages import stage_for
 
@@ -112,6 +117,20 @@ def _crunchbase_source(url: str) -> list[dict[str, object]]:
     return [{"url": url, "title": "Crunchbase", "publisher": "Crunchbase"}] if url else []
 
 
+def _amount(value: str) -> str | None:
+    """`money_text` of an amount where Crunchbase's 0 means unknown (None).
+
+    Empty cells (most are) and whole numbers of up to 18 digits (most others
+    are), which money_cell would take as they are, skip the Decimal.
+    """
+    if not value:
+        return None
+    if len(value) <= 18 and value.isascii() and value.isdigit():
+        number = int(value)
+        return f"{number}.00" if number else None
+    return money_text(money_cell(value, zero_is_unknown=True))
+
+
 def _money(
     record: Record,
     errors: dict[str, str],
@@ -119,16 +138,15 @@ def _money(
     *,
     post_currency_column: str,
 ) -> None:
-    """Amount, currency, published USD and post-money of a v4 or 2.x row, filled into `row`."""
-    amount = cell(record, errors, "raised_amount", lambda v: money_cell(v, zero_is_unknown=True))
-    usd = cell(record, errors, "raised_amount_usd", lambda v: money_cell(v, zero_is_unknown=True))
+    """Amount, currency, published USD and post-money of a v4 or 2.x row, filled into `row`.
+
+    The amounts are handled as their text: a nonzero amount or None.
+    """
+    amount = cell(record, errors, "raised_amount", _amount)
+    usd = cell(record, errors, "raised_amount_usd", _amount)
     currency = cell(record, errors, "raised_amount_currency_code", currency_cell) or ""
-    post = cell(
-        record, errors, "post_money_valuation", lambda v: money_cell(v, zero_is_unknown=True)
-    )
-    post_usd = cell(
-        record, errors, "post_money_valuation_usd", lambda v: money_cell(v, zero_is_unknown=True)
-    )
+    post = cell(record, errors, "post_money_valuation", _amount)
+    post_usd = cell(record, errors, "post_money_valuation_usd", _amount)
     post_currency = cell(record, errors, post_currency_column, currency_cell) or ""
     if amount is None and usd is not None:
         amount, currency = usd, "USD"
@@ -141,10 +159,72 @@ def _money(
             currency = post_currency or "USD"
         elif post_currency and post_currency != currency:
             post = post_usd if currency == "USD" else None
-    row.amount = money_text(amount)
+    row.amount = amount
     row.currency = currency
-    row.amount_usd_published = money_text(usd) if currency != "USD" and amount else None
-    row.post_money_valuation = money_text(post)
+    row.amount_usd_published = usd if currency != "USD" and amount else None
+    row.post_money_valuation = post
+
+
+# Rounds read before the side files are queried for them, together: at most so many, and
+# about so many characters of cells (a row can hold megabytes).
+LOOKUP_ROWS = 100
+LOOKUP_CHARS = 1_000_000
+_NO_ORGANIZATION = ("", "", "", "")
+
+
+def _leads(cells: dict[str, str]) -> set[str]:
+    """The lead investors' uuids of a v4 round."""
+    listed = cells.get("lead_investor_uuids", "")
+    return {u for u in map(str.strip, listed.split(",")) if u} if listed else set()
+
+
+def _batches(records: Iterator[Record | RowError]) -> Iterator[list[Record | RowError]]:
+    """The records in lists of up to LOOKUP_ROWS rows, or LOOKUP_CHARS characters and one row."""
+    batch: list[Record | RowError] = []
+    size = 0
+    for record in records:
+        batch.append(record)
+        if isinstance(record, Record):
+            # `raw` is the row's first MAX_RAW characters: a row that fills it is counted whole.
+            size += len(record.raw)
+            if len(record.raw) >= MAX_RAW:
+                size += sum(map(len, record.cells.values()))
+        if len(batch) >= LOOKUP_ROWS or size >= LOOKUP_CHARS:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
+
+
+def _side_rows(bundle: Bundle, name: str, columns: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+    """`columns` ("" where the file has no such column) of each readable row of a side file.
+
+    What `csv_records` would skip or reject is skipped (blank rows, rows with
+    the wrong number of cells, rows the csv module cannot read), and so is a
+    row with a cell that is not valid UTF-8 or holds a NUL byte. Reads the
+    cells by position: no dict per row.
+    """
+    with bundle.open(name) as binary:
+        reader = csv.reader(text_stream(binary))
+        try:
+            header = [h.strip() for h in next(reader)]
+        except (StopIteration, csv.Error):
+            return
+        width = len(header)
+        position = {h: i for i, h in enumerate(header)}  # a repeated column: the last one
+        # A column the file lacks reads the "" appended to every row.
+        pick = itemgetter(*(position.get(c, width) for c in columns))
+        while True:
+            try:
+                for cells in reader:
+                    if len(cells) == width:
+                        text = "".join(cells)
+                        if text.strip() and not unreadable(text):  # not blank, readable
+                            cells.append("")
+                            yield pick(cells)
+            except csv.Error:
+                continue  # the reader goes on with the next line
+            return
 
 
 class CrunchbaseImporter:
@@ -178,16 +258,21 @@ class CrunchbaseImporter:
         layout = self.layout(bundle)
         side = _SideFiles(bundle)
         build = {"v4": side.v4_row, "2.x": side.v2_row, "ui": _ui_row}[layout]
+        look_up = {"v4": side.look_up_v4, "2.x": side.look_up_v2, "ui": None}[layout]
         try:
             for name in self._rounds_files(bundle):
                 with bundle.open(name) as binary:
-                    for record in csv_records(binary):
-                        if isinstance(record, RowError):
-                            yield record
-                            continue
-                        row = parse_record(record, build)
-                        if row is not None:
-                            yield row
+                    # In batches: the side files are queried once for the rows of a batch.
+                    for batch in _batches(csv_records(binary)):
+                        if look_up is not None:
+                            look_up([r.cells for r in batch if isinstance(r, Record)])
+                        for record in batch:
+                            if isinstance(record, RowError):
+                                yield record
+                                continue
+                            row = parse_record(record, build)
+                            if row is not None:
+                                yield row
         finally:
             side.close()
 
@@ -197,11 +282,19 @@ class _SideFiles:
 
     They are streamed into a private temporary SQLite file (indexed by uuid)
     rather than held in dictionaries, so memory stays flat however large the
-    export: a full Crunchbase export holds millions of investments.
+    export: a full Crunchbase export holds millions of investments. The rounds
+    are looked up a batch at a time (`look_up_v4`, `look_up_v2`): a few
+    queries for a hundred rounds, whose answers `investments`, `organization`
+    and `investor_name` then give.
     """
 
     def __init__(self, bundle: Bundle) -> None:
         names = {n.lower(): n for n in bundle.names()}
+        # What the rows of the batch being read need: see `look_up_v4` and `look_up_v2`.
+        self._investments: dict[str, list[tuple[str, str, bool]]] = {}
+        self._organizations: dict[str, tuple[str, str, str, str]] = {}
+        self._investor_names: dict[str, str] = {}
+        self._countries: dict[str, str] = {}
         # "": a private on-disk database, deleted when closed; a small page cache.
         self.db = sqlite3.connect("", check_same_thread=False)
         self.db.executescript(
@@ -220,11 +313,10 @@ class _SideFiles:
             self.db.executemany(
                 "INSERT OR REPLACE INTO investor VALUES (?, ?)",
                 (
-                    (
-                        r.cells.get("uuid", ""),
-                        (r.cells.get("name") or r.cells.get("investor_name") or "").strip(),
+                    (uuid, (name or investor_name).strip())
+                    for uuid, name, investor_name in _side_rows(
+                        bundle, names["investors.csv"], ("uuid", "name", "investor_name")
                     )
-                    for r in self._records(bundle, names["investors.csv"])
                 ),
             )
         if "organizations.csv" in names:
@@ -232,27 +324,42 @@ class _SideFiles:
                 "INSERT OR REPLACE INTO organization VALUES (?, ?, ?, ?, ?, ?)",
                 (
                     (
-                        c.get("uuid", ""),
-                        c.get("name", "").strip(),
-                        _country(c.get("country_code", "")),
-                        c.get("city", "").strip()[:100],
-                        _url(c.get("homepage_url", "")),
-                        c.get("short_description", "").strip(),
+                        uuid,
+                        name.strip(),
+                        self.country(country),
+                        city.strip()[:100],
+                        _url(homepage),
+                        description.strip(),
                     )
-                    for c in (r.cells for r in self._records(bundle, names["organizations.csv"]))
+                    for uuid, name, country, city, homepage, description in _side_rows(
+                        bundle,
+                        names["organizations.csv"],
+                        (
+                            "uuid",
+                            "name",
+                            "country_code",
+                            "city",
+                            "homepage_url",
+                            "short_description",
+                        ),
+                    )
                 ),
             )
         if "investments.csv" in names:
             self.db.executemany(
                 "INSERT INTO investment VALUES (?, ?, ?, ?)",
                 (
-                    (
-                        c.get("funding_round_uuid", ""),
-                        c.get("investor_uuid", ""),
-                        c.get("investor_name", "").strip(),
-                        bool_cell(c.get("is_lead_investor", "")),
+                    (round_uuid, investor, name.strip(), bool_cell(lead))
+                    for round_uuid, investor, name, lead in _side_rows(
+                        bundle,
+                        names["investments.csv"],
+                        (
+                            "funding_round_uuid",
+                            "investor_uuid",
+                            "investor_name",
+                            "is_lead_investor",
+                        ),
                     )
-                    for c in (r.cells for r in self._records(bundle, names["investments.csv"]))
                 ),
             )
             self.db.execute("CREATE INDEX investment_round ON investment (round)")
@@ -261,49 +368,88 @@ class _SideFiles:
     def close(self) -> None:
         self.db.close()
 
-    @staticmethod
-    def _records(bundle: Bundle, name: str) -> Iterator[Record]:
-        """The readable rows of a side file (not valid UTF-8 or with a NUL byte: ignored)."""
-        with bundle.open(name) as binary:
-            for record in csv_records(binary):
-                if isinstance(record, Record) and not UNREADABLE.search(
-                    "".join(record.cells.values())
-                ):
-                    yield record
+    def country(self, code: str) -> str:
+        """`_country(code)`, remembered: an alpha-3 code is looked for through the whole table."""
+        known = self._countries.get(code)
+        if known is None:
+            known = _country(code)
+            if len(code) < 10 and len(self._countries) < 1000:  # a few hundred are real codes
+                self._countries[code] = known
+        return known
+
+    def look_up_v4(self, rounds: list[dict[str, str]]) -> None:
+        """Fetch what `v4_row` will ask of these rounds (v4 cells), a few queries in all."""
+        # The leads of the whole batch in one split, the same uuids as `_leads` row by row.
+        leads = ",".join(c.get("lead_investor_uuids", "") for c in rounds).split(",")
+        self._look_up(
+            rounds=[c.get("uuid", "").strip() for c in rounds],
+            organizations=[c.get("org_uuid", "") for c in rounds],
+            investors=[u for u in map(str.strip, leads) if u],
+        )
+
+    def look_up_v2(self, rounds: list[dict[str, str]]) -> None:
+        """Fetch what `v2_row` will ask of these rounds (2.x cells), a few queries in all."""
+        self._look_up(rounds=[c.get("funding_round_uuid", "").strip() for c in rounds])
+
+    def _look_up(
+        self,
+        *,
+        rounds: Sequence[str],
+        organizations: Sequence[str] = (),
+        investors: Sequence[str] = (),
+    ) -> None:
+        self._investments = {}
+        for round_uuid, investor, name, lead in self._select(
+            # An investment without an investor name takes the investors file's. A round's
+            # investments in file order; by round first, as the index has them: no sorting.
+            """
+            SELECT round, investor, CASE WHEN name != '' THEN name ELSE coalesce(
+                (SELECT investor.name FROM investor WHERE investor.uuid = investment.investor), ''
+            ) END, lead
+            FROM investment WHERE round IN ({}) ORDER BY round, rowid
+            """,
+            rounds,
+        ):
+            self._investments.setdefault(round_uuid, []).append((investor, name, bool(lead)))
+        self._organizations = {
+            row[0]: row[1:]
+            for row in self._select(
+                "SELECT uuid, country, city, website, description FROM organization "
+                "WHERE uuid IN ({})",
+                organizations,
+            )
+        }
+        self._investor_names = dict(
+            self._select("SELECT uuid, name FROM investor WHERE uuid IN ({})", investors)
+        )
+
+    def _select(self, sql: str, keys: Sequence[str]) -> list[tuple[Any, ...]]:
+        """The rows of `sql` for the readable keys among `keys`, in queries of up to 500 keys."""
+        wanted = list(dict.fromkeys(k for k in keys if not unreadable(k)))
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            rows += self.db.execute(sql.format(", ".join("?" * len(part))), part).fetchall()
+        return rows
 
     def investor_name(self, uuid: str) -> str:
-        if UNREADABLE.search(uuid):  # not a key the side files can hold
-            return ""
-        row = self.db.execute("SELECT name FROM investor WHERE uuid = ?", (uuid,)).fetchone()
-        return row[0] if row else ""
+        """The name of an investor of the rounds last looked up ("" if unknown)."""
+        return self._investor_names.get(uuid, "")
 
-    def organization(self, uuid: str) -> dict[str, str]:
-        if UNREADABLE.search(uuid):  # not a key the side files can hold
-            return {}
-        row = self.db.execute(
-            "SELECT name, country, city, website, description FROM organization WHERE uuid = ?",
-            (uuid,),
-        ).fetchone()
-        if row is None:
-            return {}
-        return dict(zip(("name", "country", "city", "website", "description"), row, strict=True))
+    def organization(self, uuid: str) -> tuple[str, str, str, str]:
+        """(country, city, website, description) of an organization of the rounds last looked up."""
+        return self._organizations.get(uuid, _NO_ORGANIZATION)
 
     def investments(self, round_uuid: str) -> list[tuple[str, str, bool]]:
-        """(investor uuid, investor name, is lead) of a round, in file order."""
-        if UNREADABLE.search(round_uuid):  # not a key the side files can hold
-            return []
-        rows = self.db.execute(
-            "SELECT investor, name, lead FROM investment WHERE round = ? ORDER BY rowid",
-            (round_uuid,),
-        )
-        return [(investor, name, bool(lead)) for investor, name, lead in rows]
+        """(investor uuid, investor name, is lead) of a round last looked up, in file order.
 
-    def _investor(self, uuid: str, name: str) -> str:
-        return name or self.investor_name(uuid)
+        The name is the investors file's where the investment has none ("" if neither has one).
+        """
+        return self._investments.get(round_uuid, [])
 
     def v4_row(self, record: Record, errors: dict[str, str]) -> RoundRow | None:
         c = record.cells
-        org = self.organization(c.get("org_uuid", ""))
+        country, city, website, description = self.organization(c.get("org_uuid", ""))
         company = cell(record, errors, "org_name", name_cell)
         stage = stage_for(c.get("investment_type", ""))
         if stage is None:
@@ -318,18 +464,17 @@ class _SideFiles:
             stage=stage or "",
             announced_on=announced[0].isoformat() if announced else "",
             company_fields={
-                "country": org.get("country") or _country(c.get("country_code", "")),
-                "city": org.get("city") or c.get("city", "").strip()[:100],
-                "website": org.get("website", ""),
-                "description": org.get("description", ""),
+                "country": country or self.country(c.get("country_code", "")),
+                "city": city or c.get("city", "").strip()[:100],
+                "website": website,
+                "description": description,
             },
             sources=_crunchbase_source(c.get("cb_url", "")),
         )
         _money(record, errors, row, post_currency_column="post_money_valuation_currency_code")
-        leads = {u for u in (x.strip() for x in c.get("lead_investor_uuids", "").split(",")) if u}
+        leads = _leads(c)
         investors: dict[str, bool] = {}
-        for investor_uuid, name, is_lead in self.investments(uuid):
-            resolved = self._investor(investor_uuid, name)
+        for investor_uuid, resolved, is_lead in self.investments(uuid):
             if resolved:
                 investors[resolved] = (
                     investors.get(resolved, False) or is_lead or (investor_uuid in leads)
@@ -361,15 +506,14 @@ class _SideFiles:
             stage=stage or "",
             announced_on=announced[0].isoformat() if announced else "",
             company_fields={
-                "country": _country(c.get("country_code", "")),
+                "country": self.country(c.get("country_code", "")),
                 "city": c.get("city", "").strip()[:100],
             },
             sources=_crunchbase_source(c.get("cb_url", "")),
         )
         _money(record, errors, row, post_currency_column="pre_money_currency_code")
         investors = dict.fromkeys(cell(record, errors, "investor_names", name_list) or [], False)
-        for investor_uuid, name, is_lead in self.investments(uuid):
-            resolved = self._investor(investor_uuid, name)
+        for _investor_uuid, resolved, is_lead in self.investments(uuid):
             if resolved and is_lead:
                 investors[resolved] = True
         row.investors = [{"name": n, "slug": "", "is_lead": lead} for n, lead in investors.items()]

@@ -8,6 +8,7 @@ digits as "_"), so `Series A`, `series_a` and `SERIES-A` are one label. The
 
 from __future__ import annotations
 
+import functools
 import re
 
 from funding.models import Stage
@@ -53,7 +54,17 @@ _BY_KEY = {label_key(label): str(stage) for label, stage in STAGE_LABELS.items()
 
 def stage_for(label: str, code: str = "") -> str | None:
     """The stage a label means, or None. `code` is the 2.x funding_round_code."""
+    if len(label) + len(code) > 100:  # no label is this long: not worth remembering
+        return _stage_for(label, code)
+    return _remembered_stage_for(label, code)
+
+
+def _stage_for(label: str, code: str) -> str | None:
     code = code.strip()
     if code and label_key(label) == "venture":
         label = f"Series {code}"
     return _BY_KEY.get(label_key(label))
+
+
+# An export repeats a few dozen labels on every row.
+_remembered_stage_for = functools.lru_cache(maxsize=256)(_stage_for)

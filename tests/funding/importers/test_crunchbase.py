@@ -15,7 +15,7 @@ from django.core.management import call_command
 
 from bench.generate import generate
 from funding.importers import importer_for
-from funding.importers.base import CellError
+from funding.importers.base import CellError, RoundRow
 from funding.importers.crunchbase import display_money
 from funding.importers.files import open_bundle
 from funding.importers.stages import stage_for
@@ -23,6 +23,9 @@ from funding.models import FundingRound, ImportRun
 from tests.funding.importers.layouts import (
     UI_HEADER,
     V2_ROUNDS,
+    V4_INVESTMENTS,
+    V4_INVESTORS,
+    V4_ORGANIZATIONS,
     V4_ROUNDS,
     v4_export,
     v4_round,
@@ -313,6 +316,62 @@ def test_an_unknown_label_maps_to_nothing() -> None:
 def test_a_copy_of_a_real_sample_layout_is_detected(tmp_path: Path) -> None:
     shutil.copy(v4_export(tmp_path / "b") / "funding_rounds.csv", tmp_path / "rounds.csv")
     assert run_import(tmp_path / "rounds.csv") == "created=4 updated=0 unchanged=0 failed=0"
+
+
+def test_v4_rounds_find_their_side_rows_whatever_batch_they_are_read_in(tmp_path: Path) -> None:
+    """The side files are asked about the rounds in batches, ended by rows or by size."""
+    folder = tmp_path / "bulk"
+    folder.mkdir()
+    count = 250
+    write_csv(
+        folder / "funding_rounds.csv",
+        V4_ROUNDS,
+        [
+            # Some rows of 110,000 characters: a batch of them ends early.
+            v4_round(f"r{n}", f"Company {n}", lead_investor_uuids=f"lead-{n}")
+            | ({"region": "x" * 110_000} if n % 8 == 7 else {})
+            for n in range(count)
+        ],
+    )
+    write_csv(
+        folder / "investments.csv",
+        V4_INVESTMENTS,
+        [  # in the reverse order of the rounds
+            {
+                "funding_round_uuid": f"r{n}",
+                "investor_uuid": f"i-{n}",
+                "investor_name": f"Investor {n}",
+                "is_lead_investor": "false",
+            }
+            for n in reversed(range(count))
+        ],
+    )
+    write_csv(
+        folder / "organizations.csv",
+        V4_ORGANIZATIONS,
+        [
+            {"uuid": f"org-Company {n}", "homepage_url": f"https://c{n}.example"}
+            for n in range(count)
+        ],
+    )
+    write_csv(
+        folder / "investors.csv",
+        V4_INVESTORS,
+        [{"uuid": f"lead-{n}", "name": f"Lead {n}"} for n in range(count)],
+    )
+    bundle = open_bundle(folder)
+    rows = list(importer_for(bundle, "crunchbase").read(bundle))
+    assert len(rows) == count
+    for n, row in enumerate(rows):
+        assert isinstance(row, RoundRow)
+        assert (row.company, row.company_fields["website"]) == (
+            f"Company {n}",
+            f"https://c{n}.example",
+        )
+        assert row.investors == [
+            {"name": f"Investor {n}", "slug": "", "is_lead": False},
+            {"name": f"Lead {n}", "slug": "", "is_lead": True},
+        ]
 
 
 def test_reading_a_v4_export_keeps_memory_flat_as_the_file_grows(tmp_path: Path) -> None:
