@@ -167,18 +167,19 @@ def _read_into_chunks(run: ImportRun) -> None:
         importer = importer_for(bundle, run.format)
         run.format = importer.name
         size = settings.IMPORT_CHUNK_ROWS
-        buffer: list[dict[str, Any]] = []
+        buffer: list[bytes] = []
         errors: list[ImportRowError] = []
         for item in importer.read(bundle):
             run.rows_total += 1
-            if isinstance(item, RowError):
+            stored, refused = _stored_row(item)
+            if refused is not None:
                 run.failed += 1
-                errors.append(_row_error(run, item.line, item.raw, item.reasons))
+                errors.append(_row_error(run, refused.line, refused.raw, refused.reasons))
                 if len(errors) >= size:
                     ImportRowError.objects.bulk_create(errors)
                     errors = []
                 continue
-            buffer.append(item.to_json())
+            buffer.append(stored)
             if len(buffer) >= size:
                 _add_chunk(run, buffer)
                 buffer = []
@@ -190,8 +191,20 @@ def _read_into_chunks(run: ImportRun) -> None:
             path.unlink(missing_ok=True)
 
 
-def _add_chunk(run: ImportRun, rows: list[dict[str, Any]]) -> None:
-    ImportChunk.objects.create(run=run, number=run.chunks_total, payload=orjson.dumps(rows))
+def _stored_row(item: RoundRow | RowError) -> tuple[bytes, RowError | None]:
+    """A row as its chunk stores it (JSON), or the row error to record instead."""
+    if isinstance(item, RowError):
+        return b"", item
+    try:
+        return orjson.dumps(item.to_json()), None
+    except TypeError:  # text an importer should have refused: the row is, not the run
+        return b"", RowError(item.line, item.raw, {"row": "holds text that is not UTF-8"})
+
+
+def _add_chunk(run: ImportRun, rows: list[bytes]) -> None:
+    """Store rows (each a JSON object) as the run's next chunk: one JSON array."""
+    payload = b"[" + b",".join(rows) + b"]"
+    ImportChunk.objects.create(run=run, number=run.chunks_total, payload=payload)
     run.chunks_total += 1
 
 
@@ -199,9 +212,14 @@ def _row_error(run: ImportRun, line: int, raw: str, reasons: dict[str, str]) -> 
     return ImportRowError(
         run=run,
         line=line,
-        raw=raw.encode("utf-8", errors="replace").decode()[:MAX_RAW],
-        reasons={k: v.encode("utf-8", errors="replace").decode() for k, v in reasons.items()},
+        raw=_storable(raw)[:MAX_RAW],
+        reasons={_storable(k): _storable(v) for k, v in reasons.items()},
     )
+
+
+def _storable(text: str) -> str:
+    """`text` with what a database cannot store (bytes that were not UTF-8, NUL) as U+FFFD."""
+    return text.encode("utf-8", errors="replace").decode().replace("\x00", "\ufffd")
 
 
 # --- Chunks ---------------------------------------------------------------------

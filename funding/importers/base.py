@@ -276,13 +276,24 @@ def csv_records(binary: IO[bytes], *, line_offset: int = 0) -> Iterator[Record |
 def parse_record(
     record: Record, build: Callable[[Record, dict[str, str]], RoundRow | None]
 ) -> RoundRow | RowError | None:
-    """Run `build`, which notes each bad cell in the errors dict; any error rejects the row."""
+    """Run `build`, which notes each bad cell in the errors dict; any error rejects the row.
+
+    So does a cell `build` does not read that holds a byte that is not UTF-8 or a
+    NUL byte: it could be carried into the row (a key, a note) and not stored.
+    """
     errors: dict[str, str] = {}
     try:
         row = build(record, errors)
     except CellError as error:  # a cell read without its own field name
         errors.setdefault("row", str(error))
         row = None
+    if unreadable("".join(record.cells.values())):
+        for column, value in record.cells.items():
+            if column not in errors:
+                try:
+                    check_text(value)
+                except CellError as error:
+                    errors[column] = str(error)
     if errors:
         return RowError(record.line, record.raw, errors)
     return row

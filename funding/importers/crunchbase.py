@@ -172,10 +172,10 @@ LOOKUP_CHARS = 1_000_000
 _NO_ORGANIZATION = ("", "", "", "")
 
 
-def _leads(cells: dict[str, str]) -> set[str]:
-    """The lead investors' uuids of a v4 round."""
+def _leads(cells: dict[str, str]) -> dict[str, None]:
+    """The lead investors' uuids of a v4 round, in the cell's order."""
     listed = cells.get("lead_investor_uuids", "")
-    return {u for u in map(str.strip, listed.split(",")) if u} if listed else set()
+    return dict.fromkeys(u for u in map(str.strip, listed.split(",")) if u) if listed else {}
 
 
 def _batches(records: Iterator[Record | RowError]) -> Iterator[list[Record | RowError]]:

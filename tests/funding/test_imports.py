@@ -20,9 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from config.celery_app import app
+from funding.importers import RoundRow, RowError
 from funding.imports import (
     ANALYZE_AFTER_ROWS,
     _doubled,
+    _stored_row,
     import_chunk_apply,
     import_run_create,
     import_run_prepare,
@@ -211,6 +213,32 @@ def test_a_malformed_corpus_reports_every_bad_row_and_imports_every_good_one(
         assert field in errors[line], (line, errors[line])
     assert "not valid UTF-8" in " ".join(errors[max(errors)].values())
     assert "rows rejected" in err
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("column", "bad"), [("region", b"\xff"), ("uuid", b"\xfe"), ("city", b"\x00")]
+)
+def test_unreadable_text_in_a_cell_no_check_reads_rejects_the_row_not_the_run(
+    tmp_path: Path, column: str, bad: bytes
+) -> None:
+    rows = [v4_round("ok1", "Readable AI"), v4_round("bad", "Unreadable AI"), v4_round("ok2", "B")]
+    rows[1][column] = "MARK"
+    data = csv_text(V4_ROUNDS, rows).encode().replace(b"MARK", b"x" + bad + b"y")
+    path = tmp_path / "funding_rounds.csv"
+    path.write_bytes(data)
+    assert run_import(path)[0] == "created=2 updated=0 unchanged=0 failed=1"
+    error = ImportRowError.objects.get()
+    assert (error.line, list(error.reasons)) == (3, [column])
+    assert error.reasons[column] in {"not valid UTF-8", "contains a NUL byte"}
+
+
+def test_a_row_whose_text_cannot_be_stored_becomes_a_row_error() -> None:
+    row = RoundRow(line=7, raw="raw", key="k", company="A", stage="seed", announced_on="2024-01-01")
+    assert _stored_row(row)[1] is None
+    row.notes = "half a character: \udc80"
+    stored, refused = _stored_row(row)
+    assert (stored, refused) == (b"", RowError(7, "raw", {"row": "holds text that is not UTF-8"}))
 
 
 @pytest.mark.django_db

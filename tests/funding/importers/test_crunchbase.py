@@ -16,7 +16,7 @@ from django.core.management import call_command
 from bench.generate import generate
 from funding.importers import importer_for
 from funding.importers.base import CellError, RoundRow
-from funding.importers.crunchbase import display_money
+from funding.importers.crunchbase import _leads, display_money
 from funding.importers.files import open_bundle
 from funding.importers.stages import stage_for
 from funding.models import FundingRound, ImportRun
@@ -387,3 +387,8 @@ def test_reading_a_v4_export_keeps_memory_flat_as_the_file_grows(tmp_path: Path)
         tracemalloc.stop()
         assert count == rounds
     assert peaks[1] < 1.5 * peaks[0], peaks
+
+
+def test_a_v4_rounds_leads_keep_the_order_of_its_cell() -> None:
+    assert list(_leads({"lead_investor_uuids": "b2, a1 ,b2,,c3"})) == ["b2", "a1", "c3"]
+    assert _leads({}) == {}
