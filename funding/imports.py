@@ -21,9 +21,11 @@ or a source.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -75,6 +77,26 @@ DUPLICATE_AMOUNT_SHARE = Decimal("0.05")
 
 # --- Runs -----------------------------------------------------------------------
 
+# Python's cyclic garbage collector while an import reads or applies a chunk: see below.
+IMPORT_GC_THRESHOLD = (100_000, 50, 1000)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector rarely meanwhile (reference counting frees the rest).
+
+    An import allocates millions of short-lived objects and almost no cycles.
+    At Python's default thresholds the collector runs every 700 allocations
+    and, now and then, walks every live object (the name indexes, the chunk
+    in hand): a fifth of an import's CPU time. Restored afterwards.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(*IMPORT_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
 
 def import_run_create(
     *,
@@ -121,7 +143,8 @@ def import_run_prepare(*, run_id: int, enqueue: Callable[[int, int], None] | Non
             if run.status == ImportRun.Status.QUEUED:
                 run.started_at = timezone.now()
                 started = time.perf_counter()
-                _read_into_chunks(run)
+                with fewer_collections():
+                    _read_into_chunks(run)
                 run.read_seconds = time.perf_counter() - started
                 run.status = ImportRun.Status.RUNNING if run.chunks_total else ImportRun.Status.DONE
                 if not run.chunks_total:
@@ -260,7 +283,7 @@ class _Counts:
 def import_chunk_apply(*, run_id: int, number: int) -> bool:
     """Apply one chunk in one transaction; False when it was applied before."""
     started = time.perf_counter()
-    with transaction.atomic():
+    with transaction.atomic(), fewer_collections():
         run = ImportRun.objects.select_for_update().get(pk=run_id)
         chunk = ImportChunk.objects.get(run_id=run_id, number=number)
         if chunk.applied or run.status != ImportRun.Status.RUNNING:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
@@ -23,8 +24,10 @@ from config.celery_app import app
 from funding.importers import RoundRow, RowError
 from funding.imports import (
     ANALYZE_AFTER_ROWS,
+    IMPORT_GC_THRESHOLD,
     _doubled,
     _stored_row,
+    fewer_collections,
     import_chunk_apply,
     import_run_create,
     import_run_prepare,
@@ -431,6 +434,21 @@ def test_a_large_run_refreshes_the_planner_statistics_when_it_ends(
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'funding_fundinground'")
         assert cursor.fetchone()[0] == 4
+
+
+def test_the_garbage_collector_runs_rarely_during_import_work_and_as_before_after() -> None:
+    before = gc.get_threshold()
+    seen: list[tuple[int, ...]] = []
+
+    def failing_work() -> None:
+        with fewer_collections():
+            seen.append(gc.get_threshold())
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        failing_work()
+    assert seen == [IMPORT_GC_THRESHOLD]
+    assert gc.get_threshold() == before != IMPORT_GC_THRESHOLD
 
 
 def test_a_run_refreshes_the_rounds_statistics_each_time_it_doubles_what_it_wrote() -> None:
