@@ -33,6 +33,8 @@ class Goal:
     # While a measure is still below its floor, half the floor would fail every run: the
     # smoke run guards it at about half of what it reaches today instead (README).
     interim_guard: float | None = None
+    # Reported for context, with a verdict, but never failing a run.
+    context: bool = False
 
     def verdict(self, ratio: float) -> str:
         if self.higher_is_better:
@@ -49,6 +51,8 @@ class Goal:
         A noisy machine moves ratios by tens of percent, not by half, so this
         stays quiet unless something really regressed.
         """
+        if self.context:
+            return False
         if self.higher_is_better:
             guard = self.floor / 2 if self.interim_guard is None else self.interim_guard
             return ratio < guard
@@ -64,9 +68,13 @@ GOALS: dict[str, Goal] = {
     "api_rounds_list_vs_raw": Goal(target=0.5, floor=0.30),
     "html_rounds_list_vs_raw": Goal(target=0.25, floor=0.12),
     "deep_page_vs_first": Goal(target=1.5, floor=2.0, higher_is_better=False),
-    # Below their floors (smoke run at 157b885: 0.05 and 0.29): guarded, not yet met.
+    # Below their floors, which these tables put out of reach (README, "Where it stands"):
+    # guarded at about half of what they reach (smoke run at 6ff1767: 0.05 and 0.21).
     "import_vs_copy": Goal(target=0.5, floor=0.25, interim_guard=0.02),
-    "import_db_phase_vs_copy": Goal(target=0.8, floor=0.6, interim_guard=0.12),
+    "import_db_phase_vs_copy": Goal(target=0.8, floor=0.6, interim_guard=0.1),
+    # The same two against COPY of everything the import writes into Roundbook's own tables.
+    "import_vs_own_tables_copy": Goal(target=0.5, floor=0.25, context=True),
+    "import_db_phase_vs_own_tables_copy": Goal(target=0.8, floor=0.6, context=True),
 }
 
 DESCRIPTIONS: dict[str, str] = {
@@ -75,6 +83,9 @@ DESCRIPTIONS: dict[str, str] = {
     "deep_page_vs_first": "p50 latency of an API page {rows_deep:,} rows deep ÷ first page",
     "import_vs_copy": "`import_rounds` rows/s ÷ PostgreSQL COPY rows/s (same rows)",
     "import_db_phase_vs_copy": "import's staging + upsert phase rows/s ÷ COPY rows/s",
+    "import_vs_own_tables_copy": "`import_rounds` rows/s ÷ COPY of all it writes (history, keys) "
+    "into Roundbook's own tables",
+    "import_db_phase_vs_own_tables_copy": "import's staging + upsert phase rows/s ÷ the same",
 }
 
 

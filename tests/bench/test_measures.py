@@ -70,6 +70,13 @@ def test_a_measure_still_below_its_floor_is_guarded_at_its_interim_level() -> No
     assert imported.grossly_missed(0.01)
 
 
+def test_a_context_measure_gets_a_verdict_but_never_fails_a_run() -> None:
+    own = measure_result("import_vs_own_tables_copy", [(1, 100)], unit="x")
+    assert own["verdict"] == BELOW_FLOOR
+    assert gross_regressions({"import_vs_own_tables_copy": own}) == []
+    assert GOALS["import_db_phase_vs_own_tables_copy"].verdict(0.7) == FLOOR_ONLY
+
+
 def test_measure_result_carries_ratio_pairs_goal_and_verdict() -> None:
     result = measure_result("api_rounds_list_vs_raw", [(40, 100), (45, 100), (60, 100)], unit="x")
     assert result["ratio"] == 0.45
