@@ -117,6 +117,39 @@ def git_commit() -> str | None:
     return completed.stdout.strip()
 
 
+def import_measures(imported: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The import's two ratios against each baseline: bare COPY, COPY into our tables."""
+    rounds = imported["rounds"]
+    measures: dict[str, dict[str, Any]] = {}
+    baselines = (
+        ("copy", imported["copy_seconds"], "COPY"),
+        (
+            "own_tables_copy",
+            imported["schema_copy_seconds"],
+            "COPY into Roundbook's tables, history and keys",
+        ),
+    )
+    for suffix, copy_seconds, what in baselines:
+        copy_rate = rounds / copy_seconds
+        measures[f"import_vs_{suffix}"] = measure_result(
+            f"import_vs_{suffix}",
+            [(imported["rows_per_second"], copy_rate)],
+            unit=f"rows/s (import) vs rows/s ({what})",
+            seconds={"import": imported["seconds"], "copy": copy_seconds},
+        )
+        db_phase = measure_result(
+            f"import_db_phase_vs_{suffix}",
+            [(rounds / imported["db_seconds"], copy_rate)],
+            unit=f"rows/s (staging + upsert) vs rows/s ({what})",
+            seconds={"db_phase": imported["db_seconds"], "copy": copy_seconds},
+        )
+        if not imported["db_seconds_measured"]:
+            db_phase["verdict"] = NOT_MEASURED
+            db_phase["note"] = "funding_importrun has no db_seconds; ratio uses the whole run"
+        measures[f"import_db_phase_vs_{suffix}"] = db_phase
+    return measures
+
+
 class Harness:
     """One benchmark run: its settings, what it measured and what went wrong."""
 
@@ -189,45 +222,6 @@ class Harness:
             "run": run,
             "db_seconds": round(run["db_seconds"], 3),
             "db_seconds_measured": run["db_seconds_measured"],
-        }
-
-    def import_measures(self, imported: dict[str, Any]) -> dict[str, dict[str, Any]]:
-        rounds = imported["rounds"]
-        copy_rate = rounds / imported["copy_seconds"]
-        end_to_end = measure_result(
-            "import_vs_copy",
-            [(imported["rows_per_second"], copy_rate)],
-            unit="rows/s (import) vs rows/s (COPY)",
-            seconds={"import": imported["seconds"], "copy": imported["copy_seconds"]},
-        )
-        db_phase = measure_result(
-            "import_db_phase_vs_copy",
-            [(rounds / imported["db_seconds"], copy_rate)],
-            unit="rows/s (staging + upsert) vs rows/s (COPY)",
-            seconds={"db_phase": imported["db_seconds"], "copy": imported["copy_seconds"]},
-        )
-        own_rate = rounds / imported["schema_copy_seconds"]
-        own_end_to_end = measure_result(
-            "import_vs_own_tables_copy",
-            [(imported["rows_per_second"], own_rate)],
-            unit="rows/s (import) vs rows/s (COPY into Roundbook's tables, history and keys)",
-            seconds={"import": imported["seconds"], "copy": imported["schema_copy_seconds"]},
-        )
-        own_db_phase = measure_result(
-            "import_db_phase_vs_own_tables_copy",
-            [(rounds / imported["db_seconds"], own_rate)],
-            unit="rows/s (staging + upsert) vs rows/s (COPY into Roundbook's tables, ...)",
-            seconds={"db_phase": imported["db_seconds"], "copy": imported["schema_copy_seconds"]},
-        )
-        if not imported["db_seconds_measured"]:
-            for result in (db_phase, own_db_phase):
-                result["verdict"] = NOT_MEASURED
-                result["note"] = "funding_importrun has no db_seconds; ratio uses the whole run"
-        return {
-            "import_vs_copy": end_to_end,
-            "import_db_phase_vs_copy": db_phase,
-            "import_vs_own_tables_copy": own_end_to_end,
-            "import_db_phase_vs_own_tables_copy": own_db_phase,
         }
 
     # --- Serving ---------------------------------------------------------------
@@ -436,7 +430,7 @@ def benchmark(profile: Profile) -> int:
     harness = Harness(profile)
     imported = harness.load()
     serving, latency = harness.serve()
-    measures = {**serving, **harness.import_measures(imported)}
+    measures = {**serving, **import_measures(imported)}
     ordered = {
         name: measures[name]
         for name in (

@@ -17,6 +17,7 @@ from bench.measures import (
     median_ratio,
     pair_ratio,
 )
+from bench.run import import_measures
 
 
 def test_the_ratio_is_the_median_of_each_pairs_ratio_not_a_ratio_of_medians() -> None:
@@ -103,3 +104,24 @@ def test_gross_regressions_skip_invalid_and_unmeasured_results() -> None:
         "import_vs_copy": measure_result("import_vs_copy", [(30, 100)], unit="x"),
     }
     assert gross_regressions(measures) == ["api_rounds_list_vs_raw"]
+
+
+def test_the_import_is_measured_against_both_copies() -> None:
+    imported = {
+        "rounds": 100_000,
+        "seconds": 24.0,
+        "rows_per_second": 100_000 / 24.0,
+        "copy_seconds": 2.0,
+        "schema_copy_seconds": 6.0,
+        "db_seconds": 8.0,
+        "db_seconds_measured": True,
+    }
+    measures = import_measures(imported)
+    ratios = {name: round(result["ratio"], 3) for name, result in measures.items()}
+    assert ratios == {
+        "import_vs_copy": 0.083,
+        "import_db_phase_vs_copy": 0.25,
+        "import_vs_own_tables_copy": 0.25,
+        "import_db_phase_vs_own_tables_copy": 0.75,
+    }
+    assert measures["import_db_phase_vs_own_tables_copy"]["verdict"] == FLOOR_ONLY
