@@ -36,7 +36,7 @@ import orjson
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Model, Prefetch, Q
+from django.db.models import Model, Q
 from django.utils import timezone
 
 from companies.bulk import build, bulk_insert_children, bulk_save, bulk_upsert
@@ -330,7 +330,9 @@ class _Chunk:
     Companies and investors are matched through `OrganizationIndex` (one
     query each) and the missing ones created in bulk; the rounds the rows
     name (by origin id or external key) are loaded with their investors and
-    sources; so are the rounds of the same companies, for duplicate detection.
+    sources (as values); the stored rounds a row may duplicate (same company
+    and stage, within DUPLICATE_DAYS) are read for duplicate detection, and
+    loaded in full when one is.
     """
 
     def __init__(self, rows: list[RoundRow]) -> None:
@@ -349,9 +351,12 @@ class _Chunk:
         )
         self.investor_ids = investor_ids
         self.known_keys = _rounds_by_key({r.key for r in rows if r.key})
-        self.rounds = self._full_rounds(
-            {*self.known_keys.values(), *(r.round_id for r in rows if r.round_id)}
-        )
+        # The rounds the rows name, with their stored investors (investor -> lead, amount)
+        # and sources (url -> source) as plain values.
+        self.rounds: dict[int, FundingRound] = {}
+        self.stored_investors: dict[int, dict[int, tuple[bool, Decimal | None]]] = {}
+        self.stored_sources: dict[int, dict[str, SourceSpec]] = {}
+        self._load_rounds({*self.known_keys.values(), *(r.round_id for r in rows if r.round_id)})
         # (company, stage) -> rounds as duplicate detection compares them, existing and planned
         self.by_stage: dict[tuple[int, str], list[_Nearby]] = {}
         for pk, company_id, stage, announced_on, amount, currency in _nearby_rounds(
@@ -374,17 +379,27 @@ class _Chunk:
         self.sources: dict[int, dict[str, SourceSpec]] = {}
         self.new_keys: dict[str, int] = {}
 
-    @staticmethod
-    def _full_rounds(pks: set[int]) -> dict[int, FundingRound]:
-        """Rounds with their participations (not the investors) and sources: three queries."""
-        return FundingRound.objects.prefetch_related(
-            Prefetch("participations", queryset=Participation.objects.order_by()),
-            "sources",
-        ).in_bulk(pks)
+    def _load_rounds(self, pks: set[int]) -> None:
+        """Rounds, and their investors and sources as values (no model each): three queries."""
+        if not pks:
+            return
+        self.rounds.update(FundingRound.objects.in_bulk(pks))
+        participations = Participation.objects.filter(round_id__in=pks).order_by()
+        for round_id, investor_id, is_lead, amount in participations.values_list(
+            "round_id", "investor_id", "is_lead", "amount"
+        ):
+            self.stored_investors.setdefault(round_id, {})[investor_id] = (is_lead, amount)
+        sources = Source.objects.filter(round_id__in=pks).order_by()
+        for round_id, url, title, publisher, published_on in sources.values_list(
+            "round_id", "url", "title", "publisher", "published_on"
+        ):
+            self.stored_sources.setdefault(round_id, {})[url] = SourceSpec(
+                url=url, title=title, publisher=publisher, published_on=published_on
+            )
 
     def full_round(self, pk: int) -> FundingRound:
         if pk not in self.rounds:
-            self.rounds.update(self._full_rounds({pk}))
+            self._load_rounds({pk})
         return self.rounds[pk]
 
     def company_id(self, row: RoundRow) -> int:
@@ -720,10 +735,10 @@ def _investor_changes(
 ) -> dict[tuple[int, int], tuple[bool, Decimal | None]]:
     """The participations to write so the round has the row's investors (lead if either says so).
 
-    Never removes an investor: the round's own (prefetched) and those planned
+    Never removes an investor: the round's own (stored) and those planned
     earlier in the chunk stay.
     """
-    stored = {p.investor_id: (p.is_lead, p.amount) for p in funding_round.participations.all()}
+    stored = chunk.stored_investors.get(funding_round.pk, {})
     writes: dict[tuple[int, int], tuple[bool, Decimal | None]] = {}
     for spec in incoming:
         key = (funding_round.pk, spec.investor.pk)
@@ -736,14 +751,8 @@ def _investor_changes(
 
 
 def _sources_of(funding_round: FundingRound, chunk: _Chunk) -> dict[str, SourceSpec]:
-    """The round's sources by URL: stored (prefetched) and planned earlier in the chunk."""
-    stored = {
-        s.url: SourceSpec(
-            url=s.url, title=s.title, publisher=s.publisher, published_on=s.published_on
-        )
-        for s in funding_round.sources.all()
-    }
-    return stored | chunk.sources.get(funding_round.pk, {})
+    """The round's sources by URL: stored and planned earlier in the chunk."""
+    return chunk.stored_sources.get(funding_round.pk, {}) | chunk.sources.get(funding_round.pk, {})
 
 
 def _source_changes(row: RoundRow, existing: dict[str, SourceSpec]) -> dict[str, SourceSpec]:

@@ -114,6 +114,30 @@ def test_a_changed_row_updates_its_round(tmp_path: Path) -> None:
 
 
 @pytest.mark.django_db
+def test_a_reimport_adds_investors_and_leads_to_its_rounds_and_removes_none(
+    tmp_path: Path,
+) -> None:
+    export = v4_export(tmp_path / "export")
+    assert run_import(export)[0] == "created=4 updated=0 unchanged=0 failed=0"
+    assert run_import(export)[0] == "created=0 updated=0 unchanged=4 failed=0"
+    investments = (export / "investments.csv").read_text()
+    (export / "investments.csv").write_text(
+        investments.replace("HongShan,,false", "HongShan,,true").rstrip("\n")
+        + "\nv9,,,,,,,,r-usd,,i-new,New Capital,,false\n"
+    )
+    assert run_import(export)[0] == "created=0 updated=1 unchanged=3 failed=0"
+    moonshot = FundingRound.objects.get(company__name="Moonshot AI")
+    assert sorted(moonshot.participations.values_list("investor__name", "is_lead")) == [
+        ("Alibaba Group", True),
+        ("HongShan", True),
+        ("New Capital", False),
+    ]
+    assert list(moonshot.sources.values_list("url", flat=True)) == [
+        "https://www.crunchbase.com/funding_round/r-usd"
+    ]
+
+
+@pytest.mark.django_db
 def test_companies_are_matched_by_name_and_alias(tmp_path: Path) -> None:
     company = CompanyFactory.create(name="Moonshot AI", aliases=["月之暗面"])
     path = rounds_file(
