@@ -113,12 +113,10 @@ def unreadable(value: str) -> bool:
 
 
 def check_text(value: str) -> str:
-    if value.isascii() and "\x00" not in value:  # the usual case, quickly
+    if not unreadable(value):
         return value
     bad = UNREADABLE.search(value)
-    if bad is not None:
-        raise CellError("contains a NUL byte" if bad.group() == "\x00" else "not valid UTF-8")
-    return value
+    raise CellError("contains a NUL byte" if bad and bad.group() == "\x00" else "not valid UTF-8")
 
 
 def first_line(bundle: Bundle, name: str, limit: int = 65536) -> str:
