@@ -13,6 +13,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from api.fields import WebURLField
 from api.pagination import PageNumberPagination
 from api.views import APIViewMixin
 from companies.models import COUNTRY_CODES, Company, CompanyStatus, Investor, InvestorKind
@@ -68,7 +69,7 @@ class CompanyWriteSerializer(serializers.Serializer[Any]):
         child=serializers.CharField(max_length=200), default=list, max_length=100
     )
     description = serializers.CharField(allow_blank=True, default="")
-    website = serializers.URLField(allow_blank=True, default="", max_length=200)
+    website = WebURLField(allow_blank=True, default="")
     founded_on = serializers.DateField(allow_null=True, default=None)
     country = country_field()
     city = serializers.CharField(allow_blank=True, default="", max_length=100)
@@ -114,7 +115,7 @@ class InvestorWriteSerializer(serializers.Serializer[Any]):
         choices=InvestorKind.choices, default=InvestorKind.VENTURE_CAPITAL
     )
     country = country_field()
-    website = serializers.URLField(allow_blank=True, default="", max_length=200)
+    website = WebURLField(allow_blank=True, default="")
     company = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=Company.objects.all(),

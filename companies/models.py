@@ -7,6 +7,8 @@ from django_countries.data import COUNTRIES
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from companies.links import WebURLField
+
 COUNTRY_CODES = sorted(COUNTRIES)
 
 
@@ -39,7 +41,7 @@ class Organization(models.Model):
     )
     # "|key|key|": normalised name, slug and aliases, kept by the services.
     match_keys = models.TextField(blank=True, default="", editable=False)
-    website = models.URLField(blank=True, default="")
+    website = WebURLField(blank=True, default="")
     country = CountryField(blank=True, default="", help_text="ISO 3166-1 alpha-2")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

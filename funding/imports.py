@@ -40,6 +40,7 @@ from django.db.models import Model, Q
 from django.utils import timezone
 
 from companies.bulk import build, bulk_insert_children, bulk_save, bulk_upsert
+from companies.links import WEB_URL_MESSAGE, is_web_url
 from companies.models import Company, Investor
 from companies.names import match_key
 from companies.services import OrganizationIndex
@@ -763,6 +764,8 @@ def _source_changes(row: RoundRow, existing: dict[str, SourceSpec]) -> dict[str,
     changes: dict[str, SourceSpec] = {}
     for item in row.sources:
         url = str(item["url"])
+        if not is_web_url(url):  # the importers refuse it first; nothing writes around the rule
+            raise ValidationError({"sources": WEB_URL_MESSAGE})
         current = existing.get(url)
         published = item.get("published_on")
         spec = SourceSpec(

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from companies.links import WebURLField, validate_fetchable_url
 from companies.models import Company, Investor
 
 CURRENCY_CODES = sorted(c.alpha_3 for c in pycountry.currencies)
@@ -373,7 +374,7 @@ class Source(models.Model):
     """A public citation for a round."""
 
     round = models.ForeignKey(FundingRound, on_delete=models.CASCADE, related_name="sources")
-    url = models.URLField(max_length=500)
+    url = WebURLField()
     title = models.CharField(max_length=300, blank=True, default="")
     publisher = models.CharField(max_length=120, blank=True, default="")
     published_on = models.DateField(null=True, blank=True)
@@ -422,7 +423,10 @@ class ImportSource(models.Model):
     """A URL imported on a schedule by Celery beat (see funding.tasks.import_sources_run_due)."""
 
     name = models.CharField(max_length=120)
-    url = models.URLField(max_length=500, help_text="http(s) only; private addresses are refused.")
+    url = WebURLField(
+        validators=[validate_fetchable_url],
+        help_text="http(s) only; a host that resolves to a private address is refused.",
+    )
     format = models.CharField(
         max_length=16, choices=ImportFormat.choices, blank=True, default=ImportFormat.DETECT
     )

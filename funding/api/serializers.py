@@ -9,6 +9,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from api.fields import WebURLField
 from companies.models import Company, Investor
 from funding.models import CURRENCY_CODES, DatePrecision, RoundStatus, Stage, UsdBasis
 
@@ -32,7 +33,7 @@ class RoundInvestorSerializer(NamedRefSerializer):
 
 
 class SourceSerializer(serializers.Serializer[Any]):
-    url = serializers.URLField(max_length=500)
+    url = WebURLField()
     title = serializers.CharField(max_length=300, allow_blank=True, default="")
     publisher = serializers.CharField(max_length=120, allow_blank=True, default="")
     published_on = serializers.DateField(allow_null=True, default=None)

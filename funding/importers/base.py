@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any, ClassVar, Protocol
 
+from companies.links import WEB_URL_MESSAGE, is_web_url
 from funding.models import CURRENCY_CODES, DatePrecision
 
 # Decimal(20, 2): 18 digits before the point.
@@ -117,6 +118,14 @@ def check_text(value: str) -> str:
         return value
     bad = UNREADABLE.search(value)
     raise CellError("contains a NUL byte" if bad and bad.group() == "\x00" else "not valid UTF-8")
+
+
+def web_url_cell(value: str) -> str:
+    """A URL under the web URL rule (`companies.links`), refused with its message."""
+    value = value.strip()
+    if not is_web_url(value):
+        raise CellError(WEB_URL_MESSAGE)
+    return value
 
 
 def first_line(bundle: Bundle, name: str, limit: int = 65536) -> str:

@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 
 from django_countries import countries
 
+from companies.links import is_web_url
 from companies.names import match_key
 from funding.importers.base import (
     MAX_RAW,
@@ -47,6 +48,7 @@ from funding.importers.base import (
     parse_record,
     text_stream,
     unreadable,
+    web_url_cell,
 )
 from funding.importers.stages import stage_for
 
@@ -108,12 +110,15 @@ def _hash_key(prefix: str, *parts: str) -> str:
 
 
 def _url(value: str) -> str:
+    """A company's homepage, or "" when it is not a web URL (a round is not refused for it)."""
     value = value.strip()
-    return value if value.startswith(("https://", "http://")) and len(value) <= 500 else ""
+    return value if is_web_url(value) else ""
 
 
-def _crunchbase_source(url: str) -> list[dict[str, object]]:
-    url = _url(url)
+def _crunchbase_source(record: Record, errors: dict[str, str]) -> list[dict[str, object]]:
+    """The round's Crunchbase page as its source; a `cb_url` that is not a web URL
+    rejects the row."""
+    url = cell(record, errors, "cb_url", lambda v: web_url_cell(v) if v.strip() else "")
     return [{"url": url, "title": "Crunchbase", "publisher": "Crunchbase"}] if url else []
 
 
@@ -469,7 +474,7 @@ class _SideFiles:
                 "website": website,
                 "description": description,
             },
-            sources=_crunchbase_source(c.get("cb_url", "")),
+            sources=_crunchbase_source(record, errors),
         )
         _money(record, errors, row, post_currency_column="post_money_valuation_currency_code")
         leads = _leads(c)
@@ -509,7 +514,7 @@ class _SideFiles:
                 "country": self.country(c.get("country_code", "")),
                 "city": c.get("city", "").strip()[:100],
             },
-            sources=_crunchbase_source(c.get("cb_url", "")),
+            sources=_crunchbase_source(record, errors),
         )
         _money(record, errors, row, post_currency_column="pre_money_currency_code")
         investors = dict.fromkeys(cell(record, errors, "investor_names", name_list) or [], False)

@@ -21,6 +21,7 @@ from funding.importers.base import (
     Record,
     RoundRow,
     RowError,
+    cell,
     check_text,
     csv_records,
     currency_cell,
@@ -31,6 +32,7 @@ from funding.importers.base import (
     money_text,
     name_cell,
     parse_record,
+    web_url_cell,
 )
 from funding.models import DatePrecision, RoundStatus, Stage, UsdBasis
 from funding.roundbook_format import CSV_COLUMNS, LIST_SEPARATOR, csv_unescape
@@ -136,9 +138,7 @@ def _sources(value: Any) -> list[dict[str, Any]]:
         raise CellError("must be a list of {url, title, publisher, published_on}")
     sources = []
     for s in value:
-        url = _text(s.get("url"), limit=500).strip()
-        if not url.startswith(("http://", "https://")):
-            raise CellError(f"{url[:60]!r} is not an http(s) URL")
+        url = web_url_cell(_text(s.get("url")))
         published = _text(s.get("published_on")).strip()
         sources.append(
             {
@@ -165,8 +165,12 @@ def _csv_data(record: Record) -> dict[str, Any]:
         ],
         # Titles are not in the CSV: None keeps what the round already cites.
         "sources": None,
-        "source_urls": c.get("source_urls", "").split(),
     }
+
+
+def _source_urls(value: str) -> list[str]:
+    """The CSV's space-separated source URLs, each under the web URL rule."""
+    return [web_url_cell(url) for url in csv_unescape(value).split()]
 
 
 def _formula(record: Record, errors: dict[str, str]) -> None:
@@ -239,11 +243,12 @@ class RoundbookImporter:
             def build(record: Record, errors: dict[str, str]) -> RoundRow | None:
                 _formula(record, errors)
                 data = _csv_data(record)
+                urls = cell(record, errors, "source_urls", _source_urls)
                 row = _row(record.line, record.raw, data, errors)
                 if row is not None:
                     row.sources = [
                         {"url": url, "title": None, "publisher": None, "published_on": None}
-                        for url in data["source_urls"]
+                        for url in urls or []
                     ]
                 return row
 

@@ -1,4 +1,4 @@
-"""Template filters: money, dates at their precision, stage labels."""
+"""Template filters: money, dates at their precision, stage labels; links to web URLs only."""
 
 from __future__ import annotations
 
@@ -6,7 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 from django import template
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
+from companies.links import is_web_url
 from funding.formatting import format_date_at_precision, format_money, format_usd
 from funding.models import Stage
 
@@ -35,3 +38,16 @@ def at_precision(day: date | None, precision: str) -> str:
 @register.filter
 def stage_label(stage: str) -> str:
     return _STAGE_LABELS.get(stage, stage)
+
+
+@register.simple_tag
+def external_link(url: str, text: str = "") -> SafeString:
+    """{% external_link source.url source.title %}: a link when `url` is a web URL.
+
+    Anything else stored (a `javascript:` or `data:` URL written around the
+    application) is shown as plain text, never as an `href`.
+    """
+    label = text or url
+    if is_web_url(url):
+        return format_html('<a href="{}" rel="noopener nofollow">{}</a>', url, label)
+    return format_html('<span class="unlinked">{}</span>', label)
