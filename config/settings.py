@@ -369,7 +369,10 @@ IMPORT_UPLOAD_DIR = Path(env.str("IMPORT_UPLOAD_DIR", default=str(BASE_DIR / "me
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
 # What an uploaded or fetched archive may unpack to (a zip bomb is refused before reading).
 IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=2 * 1024**3)
+# Fetching a URL: seconds any one network operation may wait, and the whole fetch may take
+# (a source that sends a byte a second never times out an operation, but meets the deadline).
 IMPORT_FETCH_TIMEOUT = env.float("IMPORT_FETCH_TIMEOUT", default=30.0)
+IMPORT_FETCH_DEADLINE = env.float("IMPORT_FETCH_DEADLINE", default=60.0)
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=2000)
 # e.g. {"visibility_timeout": 3600}: how long an unacknowledged task (its worker died)
 # waits before Redis hands it to another worker.

@@ -126,6 +126,7 @@ def _local_path(location: str) -> tuple[Path, bool]:
             location,
             max_bytes=settings.IMPORT_MAX_BYTES,
             timeout=settings.IMPORT_FETCH_TIMEOUT,
+            deadline=settings.IMPORT_FETCH_DEADLINE,
         ), True
     if "://" in location:
         raise NotTheFormatError(f"Only files and http(s) URLs can be imported, not {location}.")
