@@ -244,14 +244,22 @@ class Record:
     raw: str
 
 
+def _kept(lines: Iterator[str], read: list[str]) -> Iterator[str]:
+    """`lines`, each also kept in `read` (the caller clears it per record), up to MAX_RAW."""
+    for line in lines:
+        if len(read) < MAX_RAW:
+            read.append(line[:MAX_RAW])
+        yield line
+
+
 def csv_records(binary: IO[bytes], *, line_offset: int = 0) -> Iterator[Record | RowError]:
     """The rows of a CSV file as dicts by header, each with the line it starts on.
 
     Rows with the wrong number of columns, or that the csv module cannot read,
     come back as RowErrors. Blank lines are skipped.
     """
-    stream = text_stream(binary)
-    reader = csv.reader(stream)
+    read: list[str] = []  # the lines the current record was read from
+    reader = csv.reader(_kept(text_stream(binary), read))
     try:
         header = [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error):
@@ -259,13 +267,14 @@ def csv_records(binary: IO[bytes], *, line_offset: int = 0) -> Iterator[Record |
     last_line = reader.line_num
     while True:
         start = last_line + 1 + line_offset
+        read.clear()
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
             last_line = reader.line_num
-            yield RowError(start, "", {"row": f"unreadable CSV: {error}"})
+            yield RowError(start, "".join(read)[:MAX_RAW], {"row": f"unreadable CSV: {error}"})
             continue
         last_line = reader.line_num
         raw = ",".join(cells)

@@ -99,7 +99,7 @@ class TarBundle:
     def __init__(self, path: Path, *, max_unpacked_bytes: int | None = None) -> None:
         self.path = path
         self.members: dict[str, str] = {}
-        unpacked = 0
+        unpacked = links = 0
         with tarfile.open(path) as archive:
             for info in archive:
                 base = _safe_member(info.name)
@@ -107,6 +107,13 @@ class TarBundle:
                     self.members.setdefault(base, info.name)
                     unpacked += info.size
                     _check_unpacked(path, unpacked, max_unpacked_bytes)
+                elif base and (info.issym() or info.islnk()):
+                    links += 1
+        if links and not self.members:
+            raise NotTheFormatError(
+                f"{path.name}: the archive holds no regular files, only {links} "
+                f"link{'s' if links > 1 else ''} (links are never followed)."
+            )
 
     def names(self) -> list[str]:
         return list(self.members)

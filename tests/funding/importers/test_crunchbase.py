@@ -125,6 +125,35 @@ def test_an_archive_member_outside_the_archive_fails_the_run(tmp_path: Path) -> 
 
 
 @pytest.mark.django_db
+def test_an_archive_holding_only_links_says_it_holds_no_regular_files(tmp_path: Path) -> None:
+    archive = tmp_path / "links.tar.gz"
+    with tarfile.open(archive, "w:gz") as t:
+        for name, target in [("funding_rounds.csv", "/etc/passwd"), ("people.csv", "../x.csv")]:
+            link = tarfile.TarInfo(f"bulk/{name}")
+            link.type, link.linkname = tarfile.SYMTYPE, target
+            t.addfile(link)
+    with pytest.raises(SystemExit):
+        run_import(archive)
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.FAILED
+    assert "the archive holds no regular files, only 2 links" in run.message
+
+
+@pytest.mark.django_db
+def test_an_unreadable_csv_row_keeps_the_text_that_was_read(tmp_path: Path) -> None:
+    """A cell past the csv module's field limit: its row is refused with its own text."""
+    rows = [v4_round("big", "Big Cell AI", short_description="x" * 200_000)]
+    rows.append(v4_round("fine", "Fine AI"))
+    path = write_csv(tmp_path / "funding_rounds.csv", [*V4_ROUNDS, "short_description"], rows)
+    assert run_import(path) == "created=1 updated=0 unchanged=0 failed=1"
+    error = ImportRun.objects.get().row_errors.get()
+    assert "unreadable CSV" in str(error.reason)
+    assert error.raw.startswith("big,")
+    assert error.raw.endswith("x" * 100)
+    assert len(error.raw) == 2000
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("kind", ["zip", "tar.gz"])
 def test_an_archive_that_unpacks_past_the_cap_fails_the_run_unread(
     tmp_path: Path, kind: str, settings: Any
