@@ -12,7 +12,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.core import checks
-from django.db import models
+from django.db import connections, models
 
 from companies.links import WEB_URL_MESSAGE, is_web_url
 from companies.models import Company, Investor
@@ -55,7 +55,11 @@ def stored_urls_check(
         ("funding.E004", ImportSource.objects.all(), "pk", "url", "URL", "import sources"),
     ]
     for using in databases or []:
+        # `migrate` runs this check too, before it creates the tables.
+        tables = set(connections[using].introspection.table_names())
         for check_id, queryset, owner, url, what, owners in targets:
+            if queryset.model._meta.db_table not in tables:
+                continue
             count, ids = _bad(queryset, owner=owner, url=url, using=using)
             if count:
                 listed = ", ".join(str(i) for i in ids)

@@ -246,6 +246,17 @@ def test_check_reports_rounds_holding_a_url_that_breaks_the_rule() -> None:
     assert f"in companies: {funding_round.company.slug}\n" in report
 
 
+@pytest.mark.django_db(transaction=True)
+def test_migrate_on_an_empty_database_passes_the_stored_url_check() -> None:
+    """`migrate` runs the database checks before it creates the tables."""
+    call_command("migrate", "funding", "zero", verbosity=0)
+    try:
+        call_command("migrate", verbosity=0, skip_checks=False)
+    finally:
+        call_command("migrate", verbosity=0)
+    assert Source.objects.count() == 0
+
+
 def test_check_is_quiet_when_every_stored_url_is_a_web_url() -> None:
     RoundFactory.create(sources=[SourceSpec(url="https://example.com/fine")])
     call_command("check", databases=["default"], stdout=StringIO(), stderr=StringIO())
