@@ -136,14 +136,14 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
-    "drf_spectacular_sidecar",  # API (issue 3): Swagger UI assets served locally, no CDN
-    "knox",  # API (issue 3): hashed API tokens
+    "drf_spectacular_sidecar",  # Swagger UI assets served locally, no CDN
+    "knox",  # hashed API tokens
     "simple_history",
     "django_countries",
     "axes",
     "companies",
     "funding",
-    "api",  # API (issue 3)
+    "api",  # what every API endpoint shares
 ]
 
 MIDDLEWARE = [
@@ -281,7 +281,7 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 
-# --- REST framework (API, issue 3) ---------------------------------------------
+# --- REST framework (the API) --------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["api.filters.FilterBackend"],
@@ -329,7 +329,6 @@ SPECTACULAR_SETTINGS = {
         "CompanyStatusEnum": "companies.models.CompanyStatus",
     },
 }
-# --- end REST framework (API, issue 3) -----------------------------------------
 
 # --- Currency conversion ------------------------------------------------------
 # A stored or packaged ECB rate older than this (relative to the round's date)
@@ -363,7 +362,7 @@ LOGGING = {
 # Celery workers and beat log through LOGGING too, instead of their own text format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 
-# --- Imports (issue 5) ----------------------------------------------------------
+# --- Imports ------------------------------------------------------------------
 # Uploaded files wait here for the worker: share it between web and workers.
 IMPORT_UPLOAD_DIR = Path(env.str("IMPORT_UPLOAD_DIR", default=str(BASE_DIR / "media" / "imports")))
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
@@ -382,4 +381,3 @@ CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = env.json(
 CELERY_BEAT_SCHEDULE = {
     "import-sources-due": {"task": "funding.tasks.import_sources_run_due", "schedule": 60.0},
 }
-# --- end imports ----------------------------------------------------------------

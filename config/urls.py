@@ -8,15 +8,13 @@ from funding import views as funding_views
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("admin/", admin.site.urls),
-    path("api/", include("config.api")),  # API (issue 3)
-    # --- pages (issue 4) ---
+    path("api/", include("config.api")),
     path("", funding_views.dashboard, name="dashboard"),
     path("", include("funding.urls")),
     path("", include("companies.urls")),
-    # --- end pages ---
 ]
 
-# --- Health probes (issue 7) ---
+# Health probes: plain http, exempt from the https redirect, for probes inside the network.
 urlpatterns += [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),

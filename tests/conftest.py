@@ -71,7 +71,7 @@ def _test_settings(settings: pytest.FixtureRequest) -> None:
     settings.AXES_ENABLED = False  # type: ignore[attr-defined]
     # Tests run in one process, so its memory cache is shared by everything they run.
     settings.CACHE_ROUND_FIGURES = True  # type: ignore[attr-defined]
-    # API (issue 3): no test is throttled unless it lowers the rates itself.
+    # No test is throttled unless it lowers the rates itself.
     settings.API_THROTTLE_RATES = {"anon": "1000000/minute", "token": "1000000/minute"}  # type: ignore[attr-defined]
 
 
@@ -95,7 +95,7 @@ def celery_broker() -> str:
     return url
 
 
-# --- API (issue 3) -------------------------------------------------------------------
+# --- API ---------------------------------------------------------------------------
 
 
 @pytest.fixture
