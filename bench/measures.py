@@ -31,7 +31,7 @@ class Goal:
     floor: float
     higher_is_better: bool = True
     # While a measure is still below its floor, half the floor would fail every run: the
-    # smoke run guards it at about half of what it reaches today instead (README).
+    # smoke run guards it at about half of what it reaches instead (docs/benchmarks.md).
     interim_guard: float | None = None
     # Reported for context, with a verdict, but never failing a run.
     context: bool = False
@@ -68,7 +68,7 @@ GOALS: dict[str, Goal] = {
     "api_rounds_list_vs_raw": Goal(target=0.5, floor=0.30),
     "html_rounds_list_vs_raw": Goal(target=0.25, floor=0.12),
     "deep_page_vs_first": Goal(target=1.5, floor=2.0, higher_is_better=False),
-    # Below their floors, which these tables put out of reach (README, "Where it stands"):
+    # Below their floors, which these tables put out of reach (docs/benchmarks.md):
     # guarded at about half of what they reach (smoke run at 6ff1767: 0.05 and 0.21).
     "import_vs_copy": Goal(target=0.5, floor=0.25, interim_guard=0.02),
     "import_db_phase_vs_copy": Goal(target=0.8, floor=0.6, interim_guard=0.1),
@@ -163,7 +163,7 @@ def render_markdown(results: dict[str, Any]) -> str:
         "",
         f"Run {results['started_at']} on commit `{results.get('commit') or 'unknown'}`, "
         f"{results['wall_seconds']:.0f} s wall time. Ratios are medians of alternating "
-        'runs; see "Benchmarks" in README.md.',
+        "runs; see docs/benchmarks.md.",
         "",
         "| measure | ratio | goal | verdict | what |",
         "|---|---|---|---|---|",

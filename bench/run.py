@@ -7,7 +7,7 @@
 Loads a fresh database with Roundbook's own import, times it against COPY,
 starts Roundbook and the raw baseline (bench/raw_app.py) under gunicorn on
 loopback, checks that both serve the same API bytes, then times them in
-alternating runs with wrk. See the README's "Benchmarks" section.
+alternating runs with wrk. See docs/benchmarks.md.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from funding.models import FundingRound
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# The README's screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1), so a
+# The docs' screenshots are refreshed only on request (UPDATE_SCREENSHOTS=1), so a
 # test run leaves the checkout clean; otherwise they go to pytest-playwright's folder.
 SCREENSHOTS = (
     Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -101,7 +101,7 @@ def test_pages_pass_the_accessibility_check_on_laptop_and_phone(
 ) -> None:
     """axe-core finds no serious or critical violation (labels, contrast, landmarks, names).
 
-    Also takes the README's screenshots (see SCREENSHOTS).
+    Also takes the docs' screenshots (see SCREENSHOTS).
     """
     axe = Axe()
     violations: list[str] = []
