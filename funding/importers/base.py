@@ -181,7 +181,7 @@ def money_text(amount: Decimal | None) -> str | None:
 def currency_cell(value: str) -> str:
     code = check_text(value).strip().upper()
     if code and code not in _CURRENCIES:
-        raise CellError(f"{value[:20]!r} is not an ISO 4217 currency")
+        raise CellError(f"{value[:20]!r} is not an ISO 4217 currency code")
     return code
 
 

@@ -155,7 +155,7 @@ def _money(
     post_currency = cell(record, errors, post_currency_column, currency_cell) or ""
     if amount is None and usd is not None:
         amount, currency = usd, "USD"
-    if amount is not None and not currency:
+    if amount is not None and not currency and "raised_amount_currency_code" not in errors:
         errors["raised_amount_currency_code"] = "is missing for the amount"
     if post is None and post_usd is not None and currency in {"", "USD"}:
         post, post_currency = post_usd, "USD"

@@ -421,3 +421,37 @@ def test_reading_a_v4_export_keeps_memory_flat_as_the_file_grows(tmp_path: Path)
 def test_a_v4_rounds_leads_keep_the_order_of_its_cell() -> None:
     assert list(_leads({"lead_investor_uuids": "b2, a1 ,b2,,c3"})) == ["b2", "a1", "c3"]
     assert _leads({}) == {}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("layout", ["v4", "2.x"])
+def test_an_unknown_currency_is_reported_as_not_an_iso_4217_code(
+    tmp_path: Path, layout: str
+) -> None:
+    money = {"raised_amount": "5000000", "raised_amount_currency_code": "XYZ"}
+    if layout == "v4":
+        path = write_csv(
+            tmp_path / "funding_rounds.csv",
+            V4_ROUNDS,
+            [v4_round("x", "Xyz AI", **money), v4_round("ok", "Fine AI")],
+        )
+    else:
+        rows = [
+            {
+                "company_name": "Xyz AI",
+                "funding_round_type": "seed",
+                "announced_on": "2014-03-03",
+                "funding_round_uuid": "2x-x",
+                **money,
+            },
+            {
+                "company_name": "Fine AI",
+                "funding_round_type": "seed",
+                "announced_on": "2014-03-03",
+                "funding_round_uuid": "2x-ok",
+            },
+        ]
+        path = write_csv(tmp_path / "funding_rounds.csv", V2_ROUNDS, rows)
+    assert run_import(path) == "created=1 updated=0 unchanged=0 failed=1"
+    reason = ImportRun.objects.get().row_errors.get().reason
+    assert reason == "raised_amount_currency_code: 'XYZ' is not an ISO 4217 currency code"
