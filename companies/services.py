@@ -115,6 +115,7 @@ class OrganizationIndex[O: Organization]:
     def __init__(self, model: type[O]) -> None:
         self.model = model
         self.slugs: set[str] = set()
+        self._reserved: set[str] = set()  # slugs given to organisations not yet inserted
         self._by_slug: dict[str, int] = {}
         self._by_key: dict[str, list[tuple[int, int]]] = {}  # key -> [(rank, pk)]
         self._rows: dict[int, tuple[str, str]] = {}  # pk -> (slug, keys)
@@ -213,28 +214,46 @@ class OrganizationIndex[O: Organization]:
         return {pk: self._loaded[pk] for pk in wanted if pk in self._loaded}
 
     def create_many(self, organizations: Sequence[O]) -> tuple[list[O], dict[int, ValidationError]]:
-        """Validate and insert new organisations in bulk, with slugs unique among all.
+        """Validate and insert new organisations in bulk: `validate_many`, then `insert_many`."""
+        errors = self.validate_many(organizations)
+        valid = [o for position, o in enumerate(organizations) if position not in errors]
+        return self.insert_many(valid), errors
 
-        Runs the same preparation and field validation as `organization_save`
-        (the database enforces the constraints) and writes their history.
-        Returns the created ones and, by position, the errors of those refused.
+    def validate_many(self, organizations: Sequence[O]) -> dict[int, ValidationError]:
+        """Prepare and validate new organisations without writing them; errors by position.
+
+        The same preparation and field validation as `organization_save` (the
+        database enforces the constraints); each valid one holds a slug free
+        among all, reserved until `insert_many` inserts or releases it.
         """
-        valid: list[O] = []
+        # Slugs still reserved were given by a chunk that failed before inserting: free.
+        self.slugs.difference_update(self._reserved)
+        self._reserved.clear()
         errors: dict[int, ValidationError] = {}
         for position, organization in enumerate(organizations):
             _organization_prepare(organization, slug=partial(self._free_slug, organization))
             try:
                 _organization_validate(organization)
             except ValidationError as error:
+                self._release(organization)
                 errors[position] = error
-                continue
-            valid.append(organization)
-        created = bulk_insert(self.model, valid)
+        return errors
+
+    def insert_many(self, organizations: Sequence[O], *, unused: Sequence[O] = ()) -> list[O]:
+        """Insert organisations that passed `validate_many`, with history; release `unused` slugs.
+
+        `unused`: validated organisations that are not to be written after all
+        (every row naming them was refused): their slugs are free again.
+        """
+        for organization in unused:
+            self._release(organization)
+        self._reserved.difference_update(o.slug for o in organizations)
+        created = bulk_insert(self.model, organizations)
         for organization in created:
             self._add(organization.pk, organization.slug, organization.match_keys)
         # Read them again next time: if this transaction rolls back, the count tells.
         self._fingerprint = None
-        return list(created), errors
+        return list(created)
 
     def _free_slug(self, organization: Organization) -> str:
         base = base_slug(organization.name)[:200]
@@ -242,7 +261,14 @@ class OrganizationIndex[O: Organization]:
         while slug in self.slugs:
             slug, n = f"{base}-{n}", n + 1
         self.slugs.add(slug)
+        self._reserved.add(slug)
         return slug
+
+    def _release(self, organization: Organization) -> None:
+        """Free the slug `_free_slug` gave an organisation that will not be written."""
+        if organization.slug in self._reserved:
+            self._reserved.discard(organization.slug)
+            self.slugs.discard(organization.slug)
 
 
 def organization_match[O: Organization](model: type[O], name: str) -> O | None:

@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -338,21 +338,26 @@ class _Chunk:
     """
 
     def __init__(self, rows: list[RoundRow]) -> None:
-        self.company_ids, self.company_errors = _organizations(
-            OrganizationIndex.current(Company),
-            [(r.company_slug, r.company, r.company_fields) for r in rows],
+        self.company_index = OrganizationIndex.current(Company)
+        self.company_ids, self.company_errors, self.pending_companies = _organizations(
+            self.company_index, [(r.company_slug, r.company, r.company_fields) for r in rows]
         )
         investor_refs: list[tuple[str, str, dict[str, str]]] = [
             (str(i.get("slug") or ""), str(i["name"]), {}) for r in rows for i in r.investors
         ]
-        investor_index = OrganizationIndex.current(Investor)
-        investor_ids, self.investor_errors = _organizations(investor_index, investor_refs)
+        self.investor_index = investor_index = OrganizationIndex.current(Investor)
+        investor_ids, self.investor_errors, self.pending_investors = _organizations(
+            investor_index, investor_refs
+        )
         # Only what a participation needs: its pk, the company (self-investment) and the name.
         self.investors = investor_index.in_bulk(
-            (pk for pk in investor_ids.values() if pk), fields=("pk", "name", "company_id")
+            (pk for pk in investor_ids.values() if pk and pk > 0),
+            fields=("pk", "name", "company_id"),
         )
+        self.investors.update(self.pending_investors)
         self.investor_ids = investor_ids
-        self.known_keys = _rounds_by_key({r.key for r in rows if r.key})
+        # key -> round; the keys a near-duplicate brought (merged into another source's round)
+        self.known_keys, self.merged_keys = _rounds_by_key({r.key for r in rows if r.key})
         # The rounds the rows name, with their stored investors (investor -> lead, amount)
         # and sources (url -> source) as plain values.
         self.rounds: dict[int, FundingRound] = {}
@@ -365,7 +370,7 @@ class _Chunk:
             {
                 (company_id, r.stage, r.announced_on)
                 for r in rows
-                if (company_id := self.company_ids.get((r.company_slug, r.company)))
+                if (company_id := self.company_ids.get((r.company_slug, r.company)) or 0) > 0
             }
         ):
             self.by_stage.setdefault((company_id, stage), []).append(
@@ -373,7 +378,9 @@ class _Chunk:
             )
         self.rates: RateCache = {}
         self.drafts: list[RoundDraft] = []
-        self.draft_keys: dict[int, list[str]] = {}  # id(draft round) -> keys
+        # id(draft round) -> its keys: the row's own first, then its near-duplicates'
+        self.draft_keys: dict[int, list[str]] = {}
+        self.draft_of: dict[int, RoundDraft] = {}  # id(draft round) -> its draft
         # What changes in existing rounds, written in bulk by `_write`:
         self.changed: dict[int, FundingRound] = {}  # rounds whose own fields change
         # (round, investor) -> (lead, amount); round -> url -> source; key -> round
@@ -399,6 +406,32 @@ class _Chunk:
                 url=url, title=title, publisher=publisher, published_on=published_on
             )
 
+    def insert_pending(self) -> None:
+        """Insert the new companies and investors the planned writes name, and point them there.
+
+        Called once every row is planned: organisations named only by refused
+        rows are never written.
+        """
+        companies = _insert_used(
+            self.company_index,
+            self.pending_companies,
+            {d.funding_round.company_id for d in self.drafts},
+        )
+        for draft in self.drafts:
+            if draft.funding_round.company_id in companies:
+                draft.funding_round.company_id = companies[draft.funding_round.company_id]
+        investors = _insert_used(
+            self.investor_index,
+            self.pending_investors,
+            {s.investor.pk for d in self.drafts for s in d.investors}
+            | {investor for _, investor in self.participations},
+        )
+        if investors:  # the participations existing rounds gain, under the inserted pks
+            self.participations = {
+                (round_id, investors.get(investor, investor)): value
+                for (round_id, investor), value in self.participations.items()
+            }
+
     def full_round(self, pk: int) -> FundingRound:
         if pk not in self.rounds:
             self._load_rounds({pk})
@@ -423,18 +456,23 @@ class _Chunk:
         return self.investors[pk]
 
 
-def _rounds_by_key(keys: set[str]) -> dict[str, int]:
-    """key -> round of the keys already stored; one query (an array, not thousands of params)."""
+def _rounds_by_key(keys: set[str]) -> tuple[dict[str, int], set[str]]:
+    """key -> round of the keys already stored, and which were merged; one query.
+
+    An array parameter, not thousands of parameters.
+    """
     if not keys:
-        return {}
+        return {}, set()
     if connection.vendor != "postgresql":
-        return dict(RoundKey.objects.filter(key__in=keys).values_list("key", "round_id"))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT key, round_id FROM funding_roundkey WHERE key = ANY(%s)",
-            [list(keys)],
-        )
-        return dict(cursor.fetchall())
+        found = list(RoundKey.objects.filter(key__in=keys).values_list("key", "round_id", "merged"))
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT key, round_id, merged FROM funding_roundkey WHERE key = ANY(%s)",
+                [list(keys)],
+            )
+            found = cursor.fetchall()
+    return {key: pk for key, pk, _ in found}, {key for key, _, merged in found if merged}
 
 
 def _nearby_rounds(wanted: set[tuple[int, str, str]]) -> list[tuple[Any, ...]]:
@@ -468,8 +506,14 @@ def _nearby_rounds(wanted: set[tuple[int, str, str]]) -> list[tuple[Any, ...]]:
 
 def _organizations[O: (Company, Investor)](
     index: OrganizationIndex[O], refs: list[tuple[str, str, dict[str, str]]]
-) -> tuple[dict[tuple[str, str], int | None], dict[tuple[str, str], ValidationError]]:
-    """(slug, name) -> pk for each reference, creating the unknown ones in bulk."""
+) -> tuple[dict[tuple[str, str], int | None], dict[tuple[str, str], ValidationError], dict[int, O]]:
+    """(slug, name) -> pk for each reference; the unknown ones validated, not yet written.
+
+    An unknown organisation gets a provisional (negative) pk and is returned
+    among the pending ones (provisional pk -> instance): it is inserted only if
+    a row that names it passes (`_Chunk.insert_pending`), so a refused row
+    leaves no company or investor behind.
+    """
     model = index.model
     found: dict[tuple[str, str], int | None] = {}
     new: dict[str, tuple[tuple[str, str], O]] = {}  # by match key: one per name
@@ -489,18 +533,34 @@ def _organizations[O: (Company, Investor)](
             new[key] = (ref, build(model, {"name": name, **{k: v for k, v in fields.items() if v}}))
         waiting.setdefault(key, []).append(ref)
     keys = list(new)
-    created, refused = index.create_many([new[k][1] for k in keys])
+    refused = index.validate_many([new[k][1] for k in keys])
     errors: dict[tuple[str, str], ValidationError] = {}
+    pending: dict[int, O] = {}
     for position, key in enumerate(keys):
         organization = new[key][1]
+        if position not in refused:
+            organization.pk = -(len(pending) + 1)
+            pending[organization.pk] = organization
         for ref in waiting[key]:
             if position in refused:
                 found[ref] = None
                 errors[ref] = refused[position]
             else:
                 found[ref] = organization.pk
-    del created
-    return found, errors
+    return found, errors, pending
+
+
+def _insert_used[O: (Company, Investor)](
+    index: OrganizationIndex[O], pending: dict[int, O], used: set[int]
+) -> dict[int, int]:
+    """Insert the pending organisations whose provisional pk is in `used`; provisional -> pk."""
+    wanted = [o for provisional, o in pending.items() if provisional in used]
+    unused = [o for provisional, o in pending.items() if provisional not in used]
+    provisional = [o.pk for o in wanted]
+    for organization in wanted:
+        organization.pk = None
+    index.insert_many(wanted, unused=unused)
+    return {old: o.pk for old, o in zip(provisional, wanted, strict=True)}
 
 
 def _apply_rows(run: ImportRun, rows: list[RoundRow]) -> _Counts:
@@ -520,6 +580,7 @@ def _apply_rows(run: ImportRun, rows: list[RoundRow]) -> _Counts:
         seen.add(row.key)
         setattr(counts, outcome, getattr(counts, outcome) + 1)
     started = time.perf_counter()
+    chunk.insert_pending()
     _write(chunk)
     counts.db_seconds = time.perf_counter() - started
     return counts
@@ -558,18 +619,18 @@ def _write(chunk: _Chunk) -> None:
     bulk_insert_children(
         RoundKey,
         [
-            (key, funding_round.pk)
+            (key, funding_round.pk, position > 0)
             for draft, funding_round in zip(chunk.drafts, created, strict=True)
-            for key in chunk.draft_keys.get(id(draft.funding_round), [])
+            for position, key in enumerate(chunk.draft_keys.get(id(draft.funding_round), []))
         ],
-        columns=["key", "round_id"],
+        columns=["key", "round_id", "merged"],
         parent_column="round_id",
         history=False,
     )
     bulk_upsert(
         RoundKey,
-        list(chunk.new_keys.items()),
-        columns=["key", "round_id"],
+        [(key, round_id, True) for key, round_id in chunk.new_keys.items()],
+        columns=["key", "round_id", "merged"],
         conflict=["key"],
         history=False,
     )
@@ -614,8 +675,9 @@ def _apply_row(row: RoundRow, chunk: _Chunk) -> str:
     announced_on = date.fromisoformat(row.announced_on)
     investors = _participations(row, chunk, company_id)
     fields = _row_fields(row)
-    target = _existing_round(row, company_id, announced_on, chunk)
-    if target is not None and target.pk is None:  # a certain duplicate of a row of this chunk
+    target, own = _existing_round(row, company_id, announced_on, chunk)
+    if target is not None and target.pk is None:  # a likely duplicate of a round this chunk adds
+        _merge_into_draft(chunk.draft_of[id(target)], row, fields, investors, chunk)
         if row.key:
             chunk.draft_keys[id(target)].append(row.key)
         return "unchanged"
@@ -635,6 +697,7 @@ def _apply_row(row: RoundRow, chunk: _Chunk) -> str:
         round_draft_prepare(draft=draft, rates=chunk.rates)
         chunk.drafts.append(draft)
         chunk.draft_keys[id(funding_round)] = [row.key] if row.key else []
+        chunk.draft_of[id(funding_round)] = draft
         nearby.append(
             _Nearby(None, announced_on, funding_round.amount, funding_round.currency, funding_round)
         )
@@ -646,7 +709,60 @@ def _apply_row(row: RoundRow, chunk: _Chunk) -> str:
         investors=investors,
         announced_on=announced_on,
         chunk=chunk,
+        own=own,
     )
+
+
+# Only a round's own record restates these; another source's row never does.
+_OWN_RECORD_ONLY = frozenset({"status", "announced_on_precision"})
+
+
+def _merge_into_draft(
+    draft: RoundDraft,
+    row: RoundRow,
+    fields: dict[str, Any],
+    investors: list[ParticipationSpec],
+    chunk: _Chunk,
+) -> None:
+    """Another source's row for a round this chunk adds: it fills what the round lacks.
+
+    Its investors and sources join the round (a lead stays a lead), and its
+    figures fill only the empty fields, as it would for a stored round, so the
+    next import of the same file finds nothing to write. ValidationError (the
+    draft left as it was) when the filled round would be invalid.
+    """
+    funding_round = draft.funding_round
+    fill = {
+        k: v
+        for k, v in fields.items()
+        if k not in _OWN_RECORD_ONLY and getattr(funding_round, k) in (None, "")
+    }
+    participations = {spec.investor.pk: spec for spec in draft.investors}
+    for spec in investors:
+        current = participations.get(spec.investor.pk)
+        if current is None:
+            participations[spec.investor.pk] = spec
+        elif spec.is_lead and not current.is_lead:
+            participations[spec.investor.pk] = replace(current, is_lead=True)
+    urls = {source.url for source in draft.sources}
+    sources = [
+        *draft.sources,
+        *(spec for url, spec in _source_changes(row, {}).items() if url not in urls),
+    ]
+    merged = RoundDraft(
+        funding_round=funding_round, investors=list(participations.values()), sources=sources
+    )
+    before = {k: getattr(funding_round, k) for k in fill}
+    for name, value in fill.items():
+        setattr(funding_round, name, value)
+    try:
+        round_draft_prepare(draft=merged, rates=chunk.rates)
+    except ValidationError:
+        for name, value in before.items():
+            setattr(funding_round, name, value)
+        round_draft_prepare(draft=draft, rates=chunk.rates)  # its derived figures again
+        raise
+    draft.investors, draft.sources = merged.investors, merged.sources
 
 
 def _update(
@@ -657,9 +773,19 @@ def _update(
     investors: list[ParticipationSpec],
     announced_on: date,
     chunk: _Chunk,
+    own: bool,
 ) -> str:
-    """Plan the changes a row brings to an existing round; "updated" or "unchanged"."""
-    changes = {k: v for k, v in fields.items() if getattr(target, k) != v}
+    """Plan the changes a row brings to an existing round; "updated" or "unchanged".
+
+    `own`: the row is the round's own record (its id, or the key it was created
+    from), which corrects its figures. A near-duplicate (another source's row
+    merged into the round, now or by an earlier run) only fills what the round
+    lacks, so the round's figures do not swing between the two at each import.
+    """
+    if own:
+        changes = {k: v for k, v in fields.items() if getattr(target, k) != v}
+    else:
+        changes = {k: v for k, v in fields.items() if getattr(target, k) in (None, "")}
     if row.round_id is None or target.pk != row.round_id:
         # Only the round's own record restates its status and date precision; another
         # source's row never overrides a reviewed status.
@@ -667,7 +793,7 @@ def _update(
         changes.pop("announced_on_precision", None)
     elif target.announced_on != announced_on:
         changes["announced_on"] = announced_on
-    if target.stage != row.stage:
+    if own and target.stage != row.stage:
         changes["stage"] = row.stage
     participations = _investor_changes(target, investors, chunk)
     sources = _source_changes(row, _sources_of(target, chunk))
@@ -683,32 +809,35 @@ def _update(
     chunk.sources.setdefault(target.pk, {}).update(sources)
     if row.key and row.round_id != target.pk and row.key not in chunk.known_keys:
         chunk.new_keys[row.key] = chunk.known_keys[row.key] = target.pk
+        chunk.merged_keys.add(row.key)
     return "updated" if changes or participations or sources else "unchanged"
 
 
 def _existing_round(
     row: RoundRow, company_id: int, announced_on: date, chunk: _Chunk
-) -> FundingRound | None:
-    """The round this row is: by origin id, external key, or as a certain duplicate.
+) -> tuple[FundingRound | None, bool]:
+    """The round this row is (by origin id, external key, or as a certain duplicate), and own.
 
-    A certain duplicate may be a round planned earlier in this chunk (no pk yet).
+    Own: the row is the round's record (its id, or the key it was created from)
+    rather than a near-duplicate merged into it. A certain duplicate may be a
+    round planned earlier in this chunk (no pk yet).
     """
     if row.round_id is not None:
         found = chunk.rounds.get(row.round_id)
         if found is not None and found.company_id == company_id:
-            return found
+            return found, True
     if row.key in chunk.known_keys:
-        return chunk.rounds[chunk.known_keys[row.key]]
+        return chunk.rounds[chunk.known_keys[row.key]], row.key not in chunk.merged_keys
     amount = _money(row.amount)
     for candidate in chunk.by_stage.get((company_id, row.stage), []):
         if _within_days(candidate.announced_on, announced_on) and _amounts_close(
             candidate.amount, amount, candidate.currency, row.currency
         ):
             if candidate.planned is not None:
-                return candidate.planned
+                return candidate.planned, False
             assert candidate.pk is not None
-            return chunk.full_round(candidate.pk)
-    return None
+            return chunk.full_round(candidate.pk), False
+    return None, False
 
 
 def _within_days(a: date, b: date) -> bool:

@@ -409,11 +409,17 @@ class RoundKey(models.Model):
 
     A round may carry several: it can arrive from Crunchbase and from a
     Roundbook export of another instance. Re-importing a row with a known key
-    updates that round instead of creating one.
+    updates that round instead of creating one; a `merged` key's row only
+    fills what the round lacks.
     """
 
     key = models.CharField(max_length=200, unique=True)
     round = models.ForeignKey(FundingRound, on_delete=models.CASCADE, related_name="external_keys")
+    merged = models.BooleanField(
+        default=False,
+        help_text="Another source's row merged into this round as a likely duplicate: "
+        "it fills what the round lacks and never overwrites it.",
+    )
 
     def __str__(self) -> str:
         return self.key

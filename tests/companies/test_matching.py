@@ -126,3 +126,25 @@ def test_investors_read_through_the_shared_index_are_read_once_and_again_when_ch
     investor_update(investor=fund, company=lab)
     index = OrganizationIndex.current(Investor)
     assert index.in_bulk([fund.pk], fields=fields)[fund.pk].company_id == lab.pk
+
+
+@pytest.mark.django_db
+def test_a_slug_validated_for_a_chunk_that_never_inserted_is_free_again() -> None:
+    index = OrganizationIndex.current(Company)
+    assert not index.validate_many([Company(name="Retry Robotics")])  # its chunk then fails
+    again = Company(name="Retry Robotics")
+    assert not index.validate_many([again])
+    assert again.slug == "retry-robotics"
+    index.insert_many([again])
+    assert Company.objects.get().slug == "retry-robotics"
+
+
+@pytest.mark.django_db
+def test_a_slug_of_an_organisation_left_unused_is_free_again() -> None:
+    index = OrganizationIndex.current(Company)
+    unused, used = Company(name="Twin AI"), Company(name="Other AI")
+    assert not index.validate_many([unused, used])
+    index.insert_many([used], unused=[unused])
+    later = Company(name="Twin AI")
+    assert not index.validate_many([later])
+    assert later.slug == "twin-ai"

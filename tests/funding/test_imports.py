@@ -20,6 +20,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from companies.models import Company, Investor
 from config.celery_app import app
 from funding.importers import RoundRow, RowError
 from funding.imports import (
@@ -40,6 +41,7 @@ from funding.models import (
     Participation,
     RoundKey,
 )
+from funding.roundbook_format import CSV_COLUMNS
 from funding.tasks import import_chunk, import_sources_run_due
 from funding.versions import rounds_version
 from tests.factories import CompanyFactory, RoundFactory
@@ -85,7 +87,7 @@ def test_a_key_stored_by_another_run_meanwhile_fails_the_chunk_and_its_retry_fin
     )
     import_run_prepare(run_id=run.pk)
     with monkeypatch.context() as patch:  # as if the key were stored after the chunk looked
-        patch.setattr("funding.imports._rounds_by_key", lambda keys: {})
+        patch.setattr("funding.imports._rounds_by_key", lambda keys: ({}, set()))
         with pytest.raises(IntegrityError):
             import_chunk_apply(run_id=run.pk, number=0)
     assert import_chunk_apply(run_id=run.pk, number=0)
@@ -163,7 +165,8 @@ def test_a_likely_duplicate_round_is_merged_not_doubled(tmp_path: Path) -> None:
     )
     assert run_import(rounds_file(tmp_path, row))[0] == ("created=0 updated=1 unchanged=0 failed=0")
     existing.refresh_from_db()
-    assert existing.amount == Decimal(10_300_000)
+    # A near-duplicate fills what the round lacks; the figures it has stay.
+    assert existing.amount == Decimal(10_000_000)
     assert FundingRound.objects.count() == 1
     assert run_import(rounds_file(tmp_path, row))[0] == ("created=0 updated=0 unchanged=1 failed=0")
 
@@ -495,3 +498,100 @@ def test_an_import_that_changes_a_round_renews_the_cached_figures_stamp(tmp_path
         "created=0 updated=1 unchanged=0 failed=0"
     )
     assert rounds_version() != before
+
+
+def roundbook_csv(path: Path, rows: list[dict[str, str]]) -> Path:
+    return write_csv(path, CSV_COLUMNS, rows)
+
+
+@pytest.mark.django_db
+def test_a_row_rejected_for_post_money_below_amount_creates_no_company_or_investor(
+    tmp_path: Path,
+) -> None:
+    rejected = {
+        "company_name": "Orphan AI",
+        "stage": "series_a",
+        "announced_on": "2024-02-01",
+        "amount": "10000000",
+        "currency": "USD",
+        "post_money_valuation": "5000000",
+        "lead_investors": "Orphan Capital",
+        "other_investors": "Shared Ventures",
+    }
+    good = {
+        "company_name": "Kept AI",
+        "stage": "seed",
+        "announced_on": "2024-03-01",
+        "amount": "2000000",
+        "currency": "USD",
+        "lead_investors": "Shared Ventures",
+    }
+    path = roundbook_csv(tmp_path / "rounds.csv", [rejected, good])
+    assert run_import(path)[0] == "created=1 updated=0 unchanged=0 failed=1"
+    assert "below the amount raised" in ImportRowError.objects.get().reason
+    assert list(Company.objects.values_list("name", flat=True)) == ["Kept AI"]
+    assert list(Investor.objects.values_list("name", flat=True)) == ["Shared Ventures"]
+    assert run_import(path)[0] == "created=0 updated=0 unchanged=1 failed=1"
+    assert Company.objects.count() == Investor.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_reimporting_a_file_with_a_near_duplicate_settles_after_the_first_import(
+    tmp_path: Path,
+) -> None:
+    """Same company and stage 19 days apart, 10.0M then 10.3M: one round, kept at 10.0M."""
+    first = v4_round(
+        "a",
+        "Near AI",
+        announced_on="2024-02-01",
+        raised_amount="10000000",
+        raised_amount_currency_code="USD",
+    )
+    second = v4_round(
+        "b",
+        "Near AI",
+        announced_on="2024-02-20",
+        raised_amount="10300000",
+        raised_amount_currency_code="USD",
+    )
+    path = rounds_file(tmp_path, first, second)
+    assert run_import(path)[0] == "created=1 updated=0 unchanged=1 failed=0"
+    funding_round = FundingRound.objects.get()
+    assert funding_round.amount == Decimal(10_000_000)
+    history = FundingRound.history.count()
+    for _ in range(3):
+        assert run_import(path)[0] == "created=0 updated=0 unchanged=2 failed=0"
+    funding_round.refresh_from_db()
+    assert funding_round.amount == Decimal(10_000_000)
+    assert FundingRound.history.count() == history  # nothing was written
+
+
+@pytest.mark.django_db
+def test_a_near_duplicate_from_another_file_fills_gaps_then_settles(tmp_path: Path) -> None:
+    own = v4_round(
+        "a",
+        "Near AI",
+        announced_on="2024-02-01",
+        raised_amount="10000000",
+        raised_amount_currency_code="USD",
+    )
+    other = v4_round(
+        "b",
+        "Near AI",
+        announced_on="2024-02-20",
+        raised_amount="10300000",
+        raised_amount_currency_code="USD",
+        post_money_valuation="50000000",
+        post_money_valuation_currency_code="USD",
+    )
+    run_import(rounds_file(tmp_path, own, name="own.csv"))
+    other_file = rounds_file(tmp_path, other, name="other.csv")
+    assert run_import(other_file)[0] == "created=0 updated=1 unchanged=0 failed=0"
+    funding_round = FundingRound.objects.get()
+    assert (funding_round.amount, funding_round.post_money_valuation) == (
+        Decimal(10_000_000),
+        Decimal(50_000_000),
+    )
+    both = rounds_file(tmp_path, own, other, name="both.csv")
+    for _ in range(2):
+        assert run_import(both)[0] == "created=0 updated=0 unchanged=2 failed=0"
