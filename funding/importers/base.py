@@ -244,39 +244,89 @@ class Record:
     raw: str
 
 
-def _kept(lines: Iterator[str], read: list[str]) -> Iterator[str]:
-    """`lines`, each also kept in `read` (the caller clears it per record), up to MAX_RAW."""
-    for line in lines:
-        if len(read) < MAX_RAW:
-            read.append(line[:MAX_RAW])
-        yield line
+class _Lines:
+    """The lines of a CSV text stream as `csv.reader` reads them, counted.
+
+    Keeps what the current record was read from (its first MAX_RAW characters,
+    for the row error) and how many quote characters it held: an odd count
+    after a line means the line ended inside a quoted cell.
+    """
+
+    __slots__ = ("_lines", "number", "quotes", "read")
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.number = 0  # lines read so far
+        self.quotes = 0
+        self.read: list[str] = []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.number += 1
+        self.quotes += line.count('"')
+        if len(self.read) < MAX_RAW:
+            self.read.append(line[:MAX_RAW])
+        return line
+
+    def new_record(self) -> None:
+        self.read.clear()
+        self.quotes = 0
+
+    def raw(self) -> str:
+        return "".join(self.read)[:MAX_RAW]
+
+    def skip_quoted_rest(self) -> None:
+        """After an error inside a quoted cell: read on to the line that closes the cell,
+        so the next record starts where the file's next record does."""
+        while self.quotes % 2:
+            try:
+                next(self)
+            except StopIteration:
+                return
+
+
+def _unreadable_reason(error: csv.Error, raw: str, header: list[str]) -> dict[str, str]:
+    """The reason a record the csv module refused is rejected, under its column if known."""
+    if "field larger than field limit" not in str(error):
+        return {"row": f"unreadable CSV: {error}"}
+    reason = f"is longer than the {csv.field_size_limit():,} characters a CSV cell may hold"
+    try:  # the record's start, which ends in the cell that was too long
+        cells = next(csv.reader(io.StringIO(raw, newline="")), [])
+    except csv.Error:
+        cells = []
+    column = header[len(cells) - 1] if 0 < len(cells) <= len(header) else "row"
+    return {column: reason}
 
 
 def csv_records(binary: IO[bytes], *, line_offset: int = 0) -> Iterator[Record | RowError]:
     """The rows of a CSV file as dicts by header, each with the line it starts on.
 
-    Rows with the wrong number of columns, or that the csv module cannot read,
-    come back as RowErrors. Blank lines are skipped.
+    Rows with the wrong number of columns, or that the csv module cannot read
+    (a cell over its field limit), come back as RowErrors, with the text read;
+    reading goes on at the next record, also after a quoted cell with line
+    breaks. Blank lines are skipped.
     """
-    read: list[str] = []  # the lines the current record was read from
-    reader = csv.reader(_kept(text_stream(binary), read))
+    lines = _Lines(text_stream(binary))
+    reader = csv.reader(lines)
     try:
         header = [h.strip() for h in next(reader)]
     except (StopIteration, csv.Error):
         return
-    last_line = reader.line_num
     while True:
-        start = last_line + 1 + line_offset
-        read.clear()
+        start = lines.number + 1 + line_offset
+        lines.new_record()
         try:
             cells = next(reader)
         except StopIteration:
             return
         except csv.Error as error:
-            last_line = reader.line_num
-            yield RowError(start, "".join(read)[:MAX_RAW], {"row": f"unreadable CSV: {error}"})
+            raw = lines.raw()
+            lines.skip_quoted_rest()
+            yield RowError(start, raw, _unreadable_reason(error, raw, header))
             continue
-        last_line = reader.line_num
         raw = ",".join(cells)
         if not raw.replace(",", "").strip() and all(not c.strip() for c in cells):
             continue  # a blank line, or only empty cells

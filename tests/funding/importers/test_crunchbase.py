@@ -147,7 +147,9 @@ def test_an_unreadable_csv_row_keeps_the_text_that_was_read(tmp_path: Path) -> N
     path = write_csv(tmp_path / "funding_rounds.csv", [*V4_ROUNDS, "short_description"], rows)
     assert run_import(path) == "created=1 updated=0 unchanged=0 failed=1"
     error = ImportRun.objects.get().row_errors.get()
-    assert "unreadable CSV" in str(error.reason)
+    assert error.reason == (
+        "short_description: is longer than the 131,072 characters a CSV cell may hold"
+    )
     assert error.raw.startswith("big,")
     assert error.raw.endswith("x" * 100)
     assert len(error.raw) == 2000
@@ -455,3 +457,50 @@ def test_an_unknown_currency_is_reported_as_not_an_iso_4217_code(
     assert run_import(path) == "created=1 updated=0 unchanged=0 failed=1"
     reason = ImportRun.objects.get().row_errors.get().reason
     assert reason == "raised_amount_currency_code: 'XYZ' is not an ISO 4217 currency code"
+
+
+@pytest.mark.django_db
+def test_an_oversized_quoted_cell_rejects_its_row_and_the_rows_after_it_land(
+    tmp_path: Path,
+) -> None:
+    """A 2.x export with a 10 MB quoted cell holding line breaks, then good rows."""
+    big_lines = 250_000
+    big = "\n".join(['a, line of a "quoted" list, with commas'] * big_lines)
+    assert len(big) > 9_900_000
+    good = [
+        {
+            "company_name": f"Good {n} AI",
+            "funding_round_type": "seed",
+            "announced_on": "2014-03-03",
+            "funding_round_uuid": f"2x-good-{n}",
+        }
+        for n in range(5)
+    ]
+    rows = [
+        {
+            "company_name": "Big Cell AI",
+            "funding_round_type": "seed",
+            "announced_on": "2014-03-03",
+            "company_category_list": big,
+            "funding_round_uuid": "2x-big",
+        },
+        *good[:2],
+        {
+            "company_name": "Odd AI",
+            "funding_round_type": "no such type",
+            "announced_on": "2014-03-03",
+            "funding_round_uuid": "2x-odd",
+        },
+        *good[2:],
+    ]
+    path = write_csv(tmp_path / "funding_rounds.csv", V2_ROUNDS, rows)
+    assert path.stat().st_size > 10_000_000
+    assert run_import(path) == "created=5 updated=0 unchanged=0 failed=2"
+    errors = ImportRun.objects.get().row_errors.order_by("line")
+    assert [e.line for e in errors] == [2, 2 + big_lines + 2]
+    assert errors[0].reason == (
+        "company_category_list: is longer than the 131,072 characters a CSV cell may hold"
+    )
+    assert errors[0].raw.startswith("Big Cell AI,")
+    assert "unknown funding round type" in errors[1].reason
+    assert FundingRound.objects.count() == 5
