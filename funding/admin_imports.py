@@ -72,21 +72,24 @@ class ImportRunAdmin(admin.ModelAdmin[ImportRun]):
             return "reading the file"
         return f"{obj.chunks_done} of {obj.chunks_total} chunks ({obj.rows_total} rows)"
 
-    @admin.display(description="rejected rows")
+    @admin.display(description="rejected rows and warnings")
     def rejected_rows(self, obj: ImportRun) -> str:
-        """The first 50 rejected rows and a link to all of them: one query."""
+        """The first 50 rejected rows or warnings and a link to all of them: one query."""
         errors = list(obj.row_errors.order_by("line", "id")[:ERRORS_SHOWN])
         if not errors:
             return "none"
         rows = format_html_join(
             "",
-            "<tr><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
-            ((e.line, e.reason, e.raw[:300]) for e in errors),
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td><code>{}</code></td></tr>",
+            (
+                (e.line, "rejected" if e.rejected else "imported, warning", e.reason, e.raw[:300])
+                for e in errors
+            ),
         )
         link = reverse("admin:funding_importrowerror_changelist") + f"?run__id__exact={obj.pk}"
         return format_html(
-            "<table><tr><th>line</th><th>reason</th><th>row</th></tr>{}</table>"
-            '<p><a href="{}">All {} rejected rows</a></p>',
+            "<table><tr><th>line</th><th>outcome</th><th>reason</th><th>row</th></tr>{}</table>"
+            '<p><a href="{}">All of them</a> ({} rejected)</p>',
             rows,
             link,
             obj.failed,
@@ -134,10 +137,10 @@ class ImportRunAdmin(admin.ModelAdmin[ImportRun]):
 
 @admin.register(ImportRowError)
 class ImportRowErrorAdmin(admin.ModelAdmin[ImportRowError]):
-    list_display = ["run", "line", "reason", "raw"]
-    list_filter = ["run"]
+    list_display = ["run", "line", "rejected", "reason", "raw"]
+    list_filter = ["rejected", "run"]
     raw_id_fields = ["run"]
-    readonly_fields = ["run", "line", "reasons", "raw"]
+    readonly_fields = ["run", "line", "rejected", "reasons", "raw"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

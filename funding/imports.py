@@ -233,12 +233,15 @@ def _add_chunk(run: ImportRun, rows: list[bytes]) -> None:
     run.chunks_total += 1
 
 
-def _row_error(run: ImportRun, line: int, raw: str, reasons: dict[str, str]) -> ImportRowError:
+def _row_error(
+    run: ImportRun, line: int, raw: str, reasons: dict[str, str], *, rejected: bool = True
+) -> ImportRowError:
     return ImportRowError(
         run=run,
         line=line,
         raw=_storable(raw)[:MAX_RAW],
         reasons={_storable(k): _storable(v) for k, v in reasons.items()},
+        rejected=rejected,
     )
 
 
@@ -579,6 +582,8 @@ def _apply_rows(run: ImportRun, rows: list[RoundRow]) -> _Counts:
             continue
         seen.add(row.key)
         setattr(counts, outcome, getattr(counts, outcome) + 1)
+        if row.warnings:
+            counts.errors.append(_row_error(run, row.line, row.raw, row.warnings, rejected=False))
     started = time.perf_counter()
     chunk.insert_pending()
     _write(chunk)

@@ -555,12 +555,16 @@ class ImportChunk(models.Model):
 
 
 class ImportRowError(models.Model):
-    """A rejected row: where it was, what it said, and why (per field)."""
+    """A rejected row, or a kept row with a warning: where it was, what it said, and why."""
 
     run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="row_errors")
     line = models.PositiveIntegerField(help_text="Line number in the file (1 is the header).")
     raw = models.TextField(blank=True, default="")
     reasons = models.JSONField(default=dict, help_text="Field name to message.")
+    rejected = models.BooleanField(
+        default=True,
+        help_text="Rejected: the row changed nothing. Otherwise it was imported, with a warning.",
+    )
 
     class Meta:
         ordering = ["run", "line", "id"]

@@ -58,6 +58,8 @@ class RoundRow:
     # each {"url", "title", "publisher", "published_on"}; None: unknown (keep what is stored)
     sources: list[dict[str, Any]] = field(default_factory=list)
     round_id: int | None = None
+    # What the row could not carry over, by field: it is imported, with these on the run.
+    warnings: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         # Shallow: the nested values are already plain dicts and lists (asdict deep-copies them).

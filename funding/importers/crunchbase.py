@@ -177,6 +177,18 @@ LOOKUP_CHARS = 1_000_000
 _NO_ORGANIZATION = ("", "", "", "")
 
 
+def _unnamed_investors(unnamed: dict[str, bool], outcome: str) -> str:
+    """The warning for a round's investments whose investor has no name in any file."""
+    leads = sum(unnamed.values())
+    shown = ", ".join(list(unnamed)[:3]) + (" …" if len(unnamed) > 3 else "")
+    count = len(unnamed)
+    return (
+        f"{count} investor{'s' if count > 1 else ''} ({leads} marked as lead) "
+        f"{'are' if count > 1 else 'is'} in no investors file nor named by the investment "
+        f"({shown}): {outcome}"
+    )
+
+
 def _leads(cells: dict[str, str]) -> dict[str, None]:
     """The lead investors' uuids of a v4 round, in the cell's order."""
     listed = cells.get("lead_investor_uuids", "")
@@ -479,16 +491,24 @@ class _SideFiles:
         _money(record, errors, row, post_currency_column="post_money_valuation_currency_code")
         leads = _leads(c)
         investors: dict[str, bool] = {}
+        named: set[str] = set()  # investor uuids with a name
+        unnamed: dict[str, bool] = {}  # investor uuid -> lead, for those without one
         for investor_uuid, resolved, is_lead in self.investments(uuid):
+            lead = is_lead or (investor_uuid in leads)
             if resolved:
-                investors[resolved] = (
-                    investors.get(resolved, False) or is_lead or (investor_uuid in leads)
-                )
+                named.add(investor_uuid)
+                investors[resolved] = investors.get(resolved, False) or lead
+            else:
+                unnamed[investor_uuid] = unnamed.get(investor_uuid, False) or lead
         for lead_uuid in leads:
             resolved = self.investor_name(lead_uuid)
             if resolved:
                 investors[resolved] = True
+            elif lead_uuid not in named:
+                unnamed[lead_uuid] = True
         row.investors = [{"name": n, "slug": "", "is_lead": lead} for n, lead in investors.items()]
+        if unnamed:
+            row.warnings["investors"] = _unnamed_investors(unnamed, "not recorded")
         if not row.key and company and announced:
             row.key = _hash_key("crunchbase", match_key(company), row.stage, row.announced_on)
         return row
@@ -518,9 +538,16 @@ class _SideFiles:
         )
         _money(record, errors, row, post_currency_column="pre_money_currency_code")
         investors = dict.fromkeys(cell(record, errors, "investor_names", name_list) or [], False)
-        for _investor_uuid, resolved, is_lead in self.investments(uuid):
+        unnamed: dict[str, bool] = {}
+        for investor_uuid, resolved, is_lead in self.investments(uuid):
             if resolved and is_lead:
                 investors[resolved] = True
+            elif is_lead:  # its name may be in investor_names, but which one is unknown
+                unnamed[investor_uuid] = True
+        if unnamed:
+            row.warnings["investors"] = _unnamed_investors(
+                unnamed, "the round keeps investor_names, without these lead flags"
+            )
         row.investors = [{"name": n, "slug": "", "is_lead": lead} for n, lead in investors.items()]
         if not row.key and company and announced:
             row.key = _hash_key("crunchbase", match_key(company), row.stage, row.announced_on)

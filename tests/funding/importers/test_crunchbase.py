@@ -504,3 +504,84 @@ def test_an_oversized_quoted_cell_rejects_its_row_and_the_rows_after_it_land(
     assert errors[0].raw.startswith("Big Cell AI,")
     assert "unknown funding round type" in errors[1].reason
     assert FundingRound.objects.count() == 5
+
+
+@pytest.mark.django_db
+def test_a_2x_lead_flag_whose_investor_is_unknown_is_reported_not_dropped(
+    tmp_path: Path,
+) -> None:
+    """As in the real 2.x sample: three lead investments, none in investors.csv."""
+    folder = tmp_path / "cb2x"
+    folder.mkdir()
+    write_csv(
+        folder / "funding_rounds.csv",
+        V2_ROUNDS,
+        [
+            {
+                "company_name": "GuestDriven",
+                "funding_round_type": "venture",
+                "funding_round_code": "A",
+                "announced_on": "2013-11-01",
+                "raised_amount_usd": "3000000",
+                "investor_names": "Caerus Ventures, Plaza Ventures, Real Ventures",
+                "funding_round_uuid": "2x-gd",
+            }
+        ],
+    )
+    write_csv(
+        folder / "investments.csv",
+        ["funding_round_uuid", "investor_uuid", "is_lead_investor"],
+        [
+            {"funding_round_uuid": "2x-gd", "investor_uuid": f"i-{n}", "is_lead_investor": "t"}
+            for n in range(3)
+        ],
+    )
+    write_csv(folder / "investors.csv", ["investor_name", "uuid"], [])
+    assert run_import(folder) == "created=1 updated=0 unchanged=0 failed=0"
+    leads, others = leads_and_others(the_round("GuestDriven"))
+    assert (leads, others) == (set(), {"Caerus Ventures", "Plaza Ventures", "Real Ventures"})
+    warning = ImportRun.objects.get().row_errors.get()
+    assert (warning.line, warning.rejected) == (2, False)
+    assert warning.reason == (
+        "investors: 3 investors (3 marked as lead) are in no investors file nor named by the "
+        "investment (i-0, i-1, i-2): the round keeps investor_names, without these lead flags"
+    )
+
+
+@pytest.mark.django_db
+def test_a_v4_lead_whose_investor_is_unknown_is_reported_not_dropped(tmp_path: Path) -> None:
+    folder = tmp_path / "v4"
+    folder.mkdir()
+    write_csv(
+        folder / "funding_rounds.csv",
+        V4_ROUNDS,
+        [v4_round("r1", "Lead Lost AI", lead_investor_uuids="i-ghost,i-named")],
+    )
+    write_csv(
+        folder / "investments.csv",
+        V4_INVESTMENTS,
+        [
+            {
+                "uuid": "v1",
+                "funding_round_uuid": "r1",
+                "investor_uuid": "i-named",
+                "investor_name": "Named Capital",
+                "is_lead_investor": "true",
+            },
+            {
+                "uuid": "v2",
+                "funding_round_uuid": "r1",
+                "investor_uuid": "i-nameless",
+                "investor_name": "",
+                "is_lead_investor": "false",
+            },
+        ],
+    )
+    assert run_import(folder) == "created=1 updated=0 unchanged=0 failed=0"
+    assert leads_and_others(the_round("Lead Lost AI")) == ({"Named Capital"}, set())
+    warning = ImportRun.objects.get().row_errors.get()
+    assert (warning.line, warning.rejected) == (2, False)
+    assert warning.reason == (
+        "investors: 2 investors (1 marked as lead) are in no investors file nor named by the "
+        "investment (i-nameless, i-ghost): not recorded"
+    )
