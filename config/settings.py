@@ -373,6 +373,10 @@ IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=2 * 102
 IMPORT_FETCH_TIMEOUT = env.float("IMPORT_FETCH_TIMEOUT", default=30.0)
 IMPORT_FETCH_DEADLINE = env.float("IMPORT_FETCH_DEADLINE", default=60.0)
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=2000)
+# What reading one run's files may take: lines (blank ones included; a full Crunchbase
+# export holds a few million) and seconds (keep it under the visibility timeout below).
+IMPORT_MAX_LINES = env.int("IMPORT_MAX_LINES", default=20_000_000)
+IMPORT_MAX_READ_SECONDS = env.float("IMPORT_MAX_READ_SECONDS", default=300.0)
 # e.g. {"visibility_timeout": 3600}: how long an unacknowledged task (its worker died)
 # waits before Redis hands it to another worker.
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = env.json(

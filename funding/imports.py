@@ -47,7 +47,7 @@ from companies.services import OrganizationIndex
 from funding.importers import NotTheFormatError, RoundRow, RowError, importer_for
 from funding.importers.base import MAX_RAW
 from funding.importers.fetch import fetch_to_file
-from funding.importers.files import open_bundle
+from funding.importers.files import ReadLimits, open_bundle
 from funding.models import (
     FundingRound,
     ImportChunk,
@@ -188,7 +188,13 @@ def import_run_fail(*, run_id: int, message: str) -> None:
 def _read_into_chunks(run: ImportRun) -> None:
     path, temporary = _local_path(run.location)
     try:
-        bundle = open_bundle(path, max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES)
+        bundle = open_bundle(
+            path,
+            max_unpacked_bytes=settings.IMPORT_MAX_UNPACKED_BYTES,
+            limits=ReadLimits(
+                max_lines=settings.IMPORT_MAX_LINES, max_seconds=settings.IMPORT_MAX_READ_SECONDS
+            ),
+        )
         importer = importer_for(bundle, run.format)
         run.format = importer.name
         size = settings.IMPORT_CHUNK_ROWS

@@ -254,11 +254,12 @@ class _Lines:
     after a line means the line ended inside a quoted cell.
     """
 
-    __slots__ = ("_lines", "number", "quotes", "read")
+    __slots__ = ("_lines", "first", "number", "quotes", "read")
 
     def __init__(self, lines: Iterator[str]) -> None:
         self._lines = lines
         self.number = 0  # lines read so far
+        self.first = 0  # the line the current record starts on
         self.quotes = 0
         self.read: list[str] = []
 
@@ -268,6 +269,11 @@ class _Lines:
     def __next__(self) -> str:
         line = next(self._lines)
         self.number += 1
+        if not self.read:  # where a record starts, blank lines are skipped here, cheaply
+            while line in {"\n", "\r\n"}:
+                line = next(self._lines)
+                self.number += 1
+            self.first = self.number
         self.quotes += line.count('"')
         if len(self.read) < MAX_RAW:
             self.read.append(line[:MAX_RAW])
@@ -318,7 +324,6 @@ def csv_records(binary: IO[bytes], *, line_offset: int = 0) -> Iterator[Record |
     except (StopIteration, csv.Error):
         return
     while True:
-        start = lines.number + 1 + line_offset
         lines.new_record()
         try:
             cells = next(reader)
@@ -327,11 +332,14 @@ def csv_records(binary: IO[bytes], *, line_offset: int = 0) -> Iterator[Record |
         except csv.Error as error:
             raw = lines.raw()
             lines.skip_quoted_rest()
-            yield RowError(start, raw, _unreadable_reason(error, raw, header))
+            yield RowError(lines.first + line_offset, raw, _unreadable_reason(error, raw, header))
             continue
+        start = lines.first + line_offset
+        if not cells:
+            continue  # a blank line: the common case of skipping, at once
         raw = ",".join(cells)
         if not raw.replace(",", "").strip() and all(not c.strip() for c in cells):
-            continue  # a blank line, or only empty cells
+            continue  # only empty cells
         raw = raw[:MAX_RAW]
         if len(cells) != len(header):
             yield RowError(

@@ -213,9 +213,9 @@ class RoundbookImporter:
 
     def _jsonl(self, binary: IO[bytes]) -> Iterator[RoundRow | RowError]:
         for number, line in enumerate(binary, start=1):
-            raw_text = line.decode("utf-8", errors="replace").strip()[:MAX_RAW]
             if not line.strip():
                 continue
+            raw_text = line.decode("utf-8", errors="replace").strip()[:MAX_RAW]
             try:
                 data = json.loads(line.decode("utf-8-sig" if number == 1 else "utf-8"))
             except UnicodeDecodeError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tarfile
+import time
 import tracemalloc
 import zipfile
 from decimal import Decimal
@@ -585,3 +586,41 @@ def test_a_v4_lead_whose_investor_is_unknown_is_reported_not_dropped(tmp_path: P
         "investors: 2 investors (1 marked as lead) are in no investors file nor named by the "
         "investment (i-nameless, i-ghost): not recorded"
     )
+
+
+@pytest.mark.django_db
+def test_a_1_mb_zip_of_a_gibibyte_of_line_breaks_ends_its_run_within_a_minute(
+    tmp_path: Path,
+) -> None:
+    """A CPU bomb inside the size caps: a header, then 1 GiB of line breaks."""
+    archive = tmp_path / "bomb.zip"
+    with (
+        zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z,
+        z.open("funding_rounds.csv", "w", force_zip64=True) as member,
+    ):
+        member.write(",".join(V4_ROUNDS).encode() + b"\n")
+        block = b"\n" * (1 << 24)
+        for _ in range(64):
+            member.write(block)
+    assert archive.stat().st_size < 1_100_000
+    started = time.monotonic()
+    with pytest.raises(SystemExit):
+        run_import(archive)
+    assert time.monotonic() - started < 60
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.FAILED
+    assert "more than 20,000,000 lines (IMPORT_MAX_LINES" in run.message
+    assert FundingRound.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_reading_past_the_time_bound_fails_the_run_with_its_setting(
+    tmp_path: Path, settings: Any
+) -> None:
+    settings.IMPORT_MAX_READ_SECONDS = 0.0
+    with pytest.raises(SystemExit):
+        run_import(v4_export(tmp_path / "bulk"))
+    run = ImportRun.objects.get()
+    assert run.status == ImportRun.Status.FAILED
+    assert "longer than 0 s (IMPORT_MAX_READ_SECONDS)" in run.message
+    assert FundingRound.objects.count() == 0
