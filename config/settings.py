@@ -13,6 +13,7 @@ import secrets
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import django_stubs_ext
 import environ
@@ -377,11 +378,35 @@ IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=2000)
 # export holds a few million) and seconds (keep it under the visibility timeout below).
 IMPORT_MAX_LINES = env.int("IMPORT_MAX_LINES", default=20_000_000)
 IMPORT_MAX_READ_SECONDS = env.float("IMPORT_MAX_READ_SECONDS", default=300.0)
-# e.g. {"visibility_timeout": 3600}: how long an unacknowledged task (its worker died)
-# waits before Redis hands it to another worker.
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = env.json(
-    "CELERY_BROKER_TRANSPORT_OPTIONS", default={}
+# A task whose worker died stays unacknowledged (acks late); Redis hands it to another
+# worker once it has been out for the visibility timeout, which must exceed the longest
+# task (a chunk takes seconds; reading is bounded by IMPORT_MAX_READ_SECONDS). kombu looks
+# for such tasks every unacked_restore_interval x unacked_restore_throttle seconds (its
+# defaults: an hour, checked about every 100 s). CELERY_BROKER_TRANSPORT_OPTIONS (JSON)
+# overrides any of these.
+_transport_overrides: dict[str, Any] = env.json("CELERY_BROKER_TRANSPORT_OPTIONS", default={})
+CELERY_VISIBILITY_TIMEOUT = int(
+    _transport_overrides.get(
+        "visibility_timeout", env.int("CELERY_VISIBILITY_TIMEOUT", default=600)
+    )
 )
+CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, Any] = {
+    "unacked_restore_interval": 10,
+    "unacked_restore_throttle": 1,
+    **_transport_overrides,
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+}
+# A queued or running import with no progress this long is resumed (its task is enqueued
+# again) by a periodic task, at most IMPORT_RUN_MAX_RESUMES times, then failed with a
+# message. A minute past the visibility timeout: the broker's own redelivery comes first.
+IMPORT_RUN_STALLED_SECONDS = env.int(
+    "IMPORT_RUN_STALLED_SECONDS", default=CELERY_VISIBILITY_TIMEOUT + 60
+)
+IMPORT_RUN_MAX_RESUMES = env.int("IMPORT_RUN_MAX_RESUMES", default=3)
 CELERY_BEAT_SCHEDULE = {
     "import-sources-due": {"task": "funding.tasks.import_sources_run_due", "schedule": 60.0},
+    "import-runs-resume-stalled": {
+        "task": "funding.tasks.import_runs_resume_stalled",
+        "schedule": 60.0,
+    },
 }

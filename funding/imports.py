@@ -180,6 +180,76 @@ def _run_fail(*, run_id: int, message: str) -> None:
     logger.warning("import run failed", extra={"run": run_id, "reason": message[:500]})
 
 
+def import_runs_stalled(*, idle_seconds: float) -> list[int]:
+    """Queued or running runs that have not moved on for `idle_seconds`. One query."""
+    cutoff = timezone.now() - timedelta(seconds=idle_seconds)
+    return list(
+        ImportRun.objects.filter(
+            status__in=[ImportRun.Status.QUEUED, ImportRun.Status.RUNNING],
+            progressed_at__lt=cutoff,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def import_run_resume(
+    *,
+    run_id: int,
+    idle_seconds: float,
+    max_resumes: int,
+    enqueue_start: Callable[[int], None],
+    enqueue_chunk: Callable[[int, int], None],
+) -> str:
+    """Resume a run that stopped moving on: "resumed", "failed" or "" (it moved, or is busy).
+
+    Its task was lost (a worker died reading it and the broker forgot it, or
+    Redis restarted without it): a queued run is read again (`enqueue_start`),
+    a running one gets its unapplied chunks again (`enqueue_chunk`), on commit.
+    A second delivery of either changes nothing. After `max_resumes` the run
+    fails with a message; the rows already applied stay. A run whose row is
+    locked is being worked on and is left alone.
+    """
+    cutoff = timezone.now() - timedelta(seconds=idle_seconds)
+    with transaction.atomic():
+        run = (
+            ImportRun.objects.select_for_update(skip_locked=True)
+            .filter(
+                pk=run_id,
+                status__in=[ImportRun.Status.QUEUED, ImportRun.Status.RUNNING],
+                progressed_at__lt=cutoff,
+            )
+            .first()
+        )
+        if run is None:
+            return ""
+        if run.resumes >= max_resumes:
+            _run_fail(
+                run_id=run_id,
+                message=f"The run made no progress for {idle_seconds:g} s after being resumed "
+                f"{run.resumes} times (its worker or task was lost) and was stopped; "
+                f"{run.chunks_done} of {run.chunks_total} chunks were applied and stay. "
+                "Start it again once the workers are healthy.",
+            )
+            return "failed"
+        run.resumes += 1
+        run.save(update_fields=["resumes", "progressed_at"])
+        if run.status == ImportRun.Status.QUEUED:
+            transaction.on_commit(lambda: enqueue_start(run_id))
+        else:
+            pending = list(
+                run.chunks.filter(applied=False).order_by("number").values_list("number", flat=True)
+            )
+
+            def enqueue_pending() -> None:
+                for number in pending:
+                    enqueue_chunk(run_id, number)
+
+            transaction.on_commit(enqueue_pending)
+    logger.warning("import run resumed", extra={"run": run_id, "resumes": run.resumes})
+    return "resumed"
+
+
 def import_run_fail(*, run_id: int, message: str) -> None:
     """Mark a run failed (a chunk kept failing); rows already applied stay."""
     _run_fail(run_id=run_id, message=message)

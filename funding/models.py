@@ -505,6 +505,12 @@ class ImportRun(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    progressed_at = models.DateTimeField(
+        auto_now=True, help_text="When the run last moved on (read, a chunk applied, resumed)."
+    )
+    resumes = models.PositiveSmallIntegerField(
+        default=0, help_text="Times the run was enqueued again after it stopped progressing."
+    )
     # Where the time went (seconds): reading the file into chunks; applying the chunks,
     # and of that the bulk writes alone (staging and upserts).
     read_seconds = models.FloatField(default=0)

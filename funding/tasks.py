@@ -8,12 +8,15 @@ from typing import Any
 
 from celery import Task, shared_task
 from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 
 from funding.imports import (
     import_chunk_apply,
     import_run_fail,
     import_run_prepare,
+    import_run_resume,
+    import_runs_stalled,
     import_source_start,
     import_sources_due,
 )
@@ -98,6 +101,23 @@ def import_sources_run_due() -> int:
             import_run_enqueue(run_id=run.pk)
         started += 1
     return started
+
+
+@shared_task(autoretry_for=TRANSIENT, retry_backoff=True, retry_jitter=True, max_retries=3)
+def import_runs_resume_stalled() -> int:
+    """Resume the runs that stopped moving on (Celery beat calls this every minute)."""
+    idle = settings.IMPORT_RUN_STALLED_SECONDS
+    resumed = 0
+    for run_id in import_runs_stalled(idle_seconds=idle):
+        outcome = import_run_resume(
+            run_id=run_id,
+            idle_seconds=idle,
+            max_resumes=settings.IMPORT_RUN_MAX_RESUMES,
+            enqueue_start=import_run_start.delay,
+            enqueue_chunk=_enqueue_chunk,
+        )
+        resumed += outcome == "resumed"
+    return resumed
 
 
 def import_run_enqueue(*, run_id: int) -> None:

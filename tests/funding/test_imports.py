@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import pytest
@@ -42,7 +43,7 @@ from funding.models import (
     RoundKey,
 )
 from funding.roundbook_format import CSV_COLUMNS
-from funding.tasks import import_chunk, import_sources_run_due
+from funding.tasks import import_chunk, import_runs_resume_stalled, import_sources_run_due
 from funding.versions import rounds_version
 from tests.factories import CompanyFactory, RoundFactory
 from tests.funding.importers.layouts import V4_ROUNDS, csv_text, v4_export, v4_round, write_csv
@@ -595,3 +596,52 @@ def test_a_near_duplicate_from_another_file_fills_gaps_then_settles(tmp_path: Pa
     both = rounds_file(tmp_path, own, other, name="both.csv")
     for _ in range(2):
         assert run_import(both)[0] == "created=0 updated=0 unchanged=2 failed=0"
+
+
+def _queued_run(tmp_path: Path) -> ImportRun:
+    """A run created (queued) whose task never reached a worker."""
+    path = rounds_file(tmp_path, v4_round("q1", "Queued AI"), name="queued.csv")
+    return import_run_create(location=str(path), trigger=ImportRun.Trigger.COMMAND)
+
+
+@pytest.mark.django_db
+def test_a_stalled_queued_run_is_read_again_by_the_periodic_task(
+    tmp_path: Path, django_capture_on_commit_callbacks: Any
+) -> None:
+    run = _queued_run(tmp_path)
+    ImportRun.objects.filter(pk=run.pk).update(progressed_at=timezone.now() - timedelta(hours=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert import_runs_resume_stalled() == 1
+    run.refresh_from_db()
+    assert (run.status, run.resumes, run.created) == ("done", 1, 1)
+
+
+@pytest.mark.django_db
+def test_a_run_that_moved_on_recently_is_left_alone(tmp_path: Path) -> None:
+    run = _queued_run(tmp_path)
+    assert import_runs_resume_stalled() == 0
+    run.refresh_from_db()
+    assert (run.status, run.resumes) == ("queued", 0)
+
+
+@pytest.mark.django_db
+def test_a_run_resumed_too_often_fails_with_a_message(tmp_path: Path, settings: Any) -> None:
+    run = _queued_run(tmp_path)
+    ImportRun.objects.filter(pk=run.pk).update(
+        progressed_at=timezone.now() - timedelta(hours=1), resumes=settings.IMPORT_RUN_MAX_RESUMES
+    )
+    assert import_runs_resume_stalled() == 0
+    run.refresh_from_db()
+    assert run.status == "failed"
+    assert "made no progress for 660 s after being resumed 3 times" in run.message
+
+
+def test_the_periodic_resume_is_in_the_beat_schedule_and_waits_past_the_visibility_timeout(
+    settings: Any,
+) -> None:
+    entry = settings.CELERY_BEAT_SCHEDULE["import-runs-resume-stalled"]
+    assert entry["task"] == "funding.tasks.import_runs_resume_stalled"
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    assert options["visibility_timeout"] <= 600
+    assert options["unacked_restore_interval"] * options["unacked_restore_throttle"] <= 10
+    assert options["visibility_timeout"] < settings.IMPORT_RUN_STALLED_SECONDS
