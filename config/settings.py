@@ -232,19 +232,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Login protection (django-axes): a username, or a client address, is locked out
-# for 15 minutes after 5 failures, the cool-off restarting with every attempt
-# made while locked out. Passwords are so tried at most 20 times an hour per
-# account. Lockouts are logged (logger "axes") and listed in the admin; unlock
-# early with `manage.py axes_reset_username USERNAME`.
+# Login protection (django-axes, rules in config/login.py): a username from one client
+# address is locked for 15 minutes after 5 failures (an attacker's address locks
+# itself, not the admin's), and an account from every address once 20 passwords
+# failed for it within an hour. A locked attempt gets 429 with Retry-After. Lockouts
+# are logged (logger "axes") and listed in the admin; unlock early with
+# `manage.py axes_reset_username USERNAME`.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_HANDLER = "config.login.LoginLockoutHandler"
+AXES_LOCKOUT_CALLABLE = "config.login.lockout_response"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_CLIENT_IP_CALLABLE = "config.proxy.client_ip"
+LOGIN_ACCOUNT_FAILURE_LIMIT = 20
+LOGIN_ACCOUNT_WINDOW = timedelta(hours=1)
 # Name the account and address in lockout logs: that is what an operator acts on.
 AXES_SENSITIVE_PARAMETERS: list[str] = []
 
