@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -28,6 +29,12 @@ if TYPE_CHECKING:
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 _MAX_ID = 2**63 - 1
+# What a cursor can look like (URL-safe base64, unpadded): the schema says so, and anything
+# else is refused before decoding. A token of that shape that the API did not issue is
+# still a 400; fuzzing leaves cursors out (tests/api/test_schema.py).
+CURSOR_PATTERN = "^[A-Za-z0-9_-]+$"
+CURSOR_MAX_LENGTH = 1000
+_CURSOR = re.compile(r"[A-Za-z0-9_-]+")
 
 
 def page_size_from(request: Request) -> int:
@@ -217,6 +224,8 @@ class CursorPagination(pagination.BasePagination):
         if raw is None:
             return None
         try:
+            if len(raw) > CURSOR_MAX_LENGTH or not _CURSOR.fullmatch(raw):
+                raise ValueError(raw)
             payload = orjson.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
             if not isinstance(payload, dict) or payload.get("o") != ordering.key:
                 raise ValueError(raw)
@@ -255,7 +264,11 @@ class CursorPagination(pagination.BasePagination):
                 "required": False,
                 "in": "query",
                 "description": "Opaque position from a `next` or `previous` link.",
-                "schema": {"type": "string"},
+                "schema": {
+                    "type": "string",
+                    "pattern": CURSOR_PATTERN,
+                    "maxLength": CURSOR_MAX_LENGTH,
+                },
             },
             _page_size_parameter(),
         ]

@@ -7,13 +7,18 @@ parameter; callers turn that into a 400 (API) or a message on the page.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import django_filters as filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import ProhibitNullCharactersValidator
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.expressions import OrderBy
 from django_countries import countries
+from drf_spectacular.utils import extend_schema_field
 
 from companies.models import Company, CompanyStatus, Investor, InvestorKind
 from companies.names import match_key
@@ -36,6 +41,41 @@ DEFAULT_ROUND_ORDERING = "-announced_on"
 # Amounts are Decimal(20, 2): a bound beyond what a round can hold is an error, not a query.
 MAX_AMOUNT = 10**18
 COUNTRY_CHOICES = [(code, name) for code, name in countries]
+
+
+# Free text in a query string (a search, a slug): no control characters and at most 200
+# characters. The schema states the same rule (pattern, maxLength), so generated clients
+# and fuzzers know exactly what is refused.
+TEXT_MAX_LENGTH = 200
+TEXT_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
+_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
+TEXT_MESSAGE = f"Give at most {TEXT_MAX_LENGTH} characters, without control characters."
+
+
+def no_control_characters(value: str) -> None:
+    if _CONTROL_CHARACTERS.search(value):
+        raise ValidationError(TEXT_MESSAGE, code="control_characters")
+
+
+class TextField(forms.CharField):
+    """Not stripped: a control character is refused, not trimmed away."""
+
+    default_error_messages = {"max_length": TEXT_MESSAGE}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
+        kwargs.setdefault("strip", False)
+        super().__init__(*args, **kwargs)
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
+        ] + [no_control_characters]
+
+
+@extend_schema_field({"type": "string", "maxLength": TEXT_MAX_LENGTH, "pattern": TEXT_PATTERN})
+class TextFilter(filters.CharFilter):
+    """A free-text parameter under the text rule above."""
+
+    field_class = TextField
 
 
 class CountryFilter(filters.ChoiceFilter):
@@ -70,9 +110,9 @@ def filter_messages(filterset: filters.FilterSet) -> list[str]:
 
 
 class RoundFilter(FilterSet):
-    company = filters.CharFilter(field_name="company__slug", help_text="Company slug")
-    investor = filters.CharFilter(method="filter_investor", help_text="Investor slug")
-    lead_investor = filters.CharFilter(
+    company = TextFilter(field_name="company__slug", help_text="Company slug")
+    investor = TextFilter(method="filter_investor", help_text="Investor slug")
+    lead_investor = TextFilter(
         method="filter_lead_investor", help_text="Slug of an investor that led the round"
     )
     stage = filters.MultipleChoiceFilter(
@@ -99,8 +139,8 @@ class RoundFilter(FilterSet):
         help_text="At most, in USD",
     )
     country = CountryFilter(field_name="company__country")
-    sector = filters.CharFilter(field_name="company__sectors__slug", help_text="Sector slug")
-    q = filters.CharFilter(method="filter_q", help_text="Text in the company's name or aliases")
+    sector = TextFilter(field_name="company__sectors__slug", help_text="Sector slug")
+    q = TextFilter(method="filter_q", help_text="Text in the company's name or aliases")
     updated_since = filters.IsoDateTimeFilter(
         method="filter_updated_since", help_text="Changed at or after (ISO 8601)"
     )
@@ -140,9 +180,9 @@ class RoundFilter(FilterSet):
 
 
 class CompanyFilter(FilterSet):
-    q = filters.CharFilter(method="filter_q", help_text="Text in the name or aliases")
+    q = TextFilter(method="filter_q", help_text="Text in the name or aliases")
     country = CountryFilter()
-    sector = filters.CharFilter(field_name="sectors__slug", help_text="Sector slug")
+    sector = TextFilter(field_name="sectors__slug", help_text="Sector slug")
     status = filters.ChoiceFilter(choices=CompanyStatus.choices)
 
     class Meta:
@@ -154,7 +194,7 @@ class CompanyFilter(FilterSet):
 
 
 class InvestorFilter(FilterSet):
-    q = filters.CharFilter(method="filter_q", help_text="Text in the name or aliases")
+    q = TextFilter(method="filter_q", help_text="Text in the name or aliases")
     country = CountryFilter(help_text="ISO 3166-1 alpha-2 code, e.g. US")
     kind = filters.ChoiceFilter(choices=InvestorKind.choices)
 

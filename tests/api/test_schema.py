@@ -128,3 +128,65 @@ def _requests_keep_the_test_transaction() -> Iterator[None]:
 def test_the_api_keeps_its_schema(case: Any) -> None:
     """All of schemathesis's checks, 100 examples per operation, fixed seed: no failure."""
     case.call_and_validate()
+
+
+def _parameters(document: dict[str, Any], path: str) -> dict[str, Any]:
+    return {p["name"]: p["schema"] for p in document["paths"][path]["get"]["parameters"]}
+
+
+def test_the_schema_states_the_text_rule_of_every_free_text_filter() -> None:
+    document = _schema_document()
+    text = {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 200,
+        "pattern": "^[^\\u0000-\\u001f\\u007f]*$",
+    }
+    rounds = _parameters(document, "/api/v1/rounds/")
+    for name in ("company", "investor", "lead_investor", "sector", "q"):
+        assert rounds[name] == text, name
+    for path in ("/api/v1/companies/", "/api/v1/investors/", "/api/v1/stats/funding/"):
+        assert _parameters(document, path)["q"] == text, path
+    assert _parameters(document, "/api/v1/stats/funding/")["sector"] == text
+    assert rounds["cursor"]["pattern"] == "^[A-Za-z0-9_-]+$"
+    assert rounds["cursor"]["maxLength"] == 1000
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/companies/?q=%01",
+        "/api/v1/stats/funding/?q=a%1Fb",
+        "/api/v1/stats/funding/?sector=%07",
+        "/api/v1/rounds/?company=%7F",
+        "/api/v1/investors/?q=" + "x" * 201,
+        "/api/v1/rounds/?cursor=not%20a%20cursor",
+        "/api/v1/rounds/?cursor=" + "A" * 1001,
+    ],
+)
+def test_what_the_schema_excludes_is_a_400_naming_the_parameter(client: Client, url: str) -> None:
+    response = client.get(url)
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    name = url.split("?")[1].split("=", maxsplit=1)[0]
+    assert name in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/companies/?q=%20%20",
+        "/api/v1/rounds/?q=caf%C3%A9",
+        "/api/v1/companies/?q=" + "x" * 200,
+    ],
+)
+def test_what_the_schema_allows_is_answered(client: Client, url: str) -> None:
+    assert client.get(url).status_code == 200
+
+
+def test_a_page_refuses_a_control_character_with_a_400_naming_it(client: Client) -> None:
+    response = client.get("/rounds/?q=%01")
+    assert response.status_code == 400
+    assert (
+        "q: Give at most 200 characters, without control characters." in response.content.decode()
+    )
