@@ -1,13 +1,49 @@
-"""Serializer fields the API shares."""
+"""Serializer fields the API shares: strings are strings, URLs follow the web URL rule,
+nested items are whole."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.validators import URLValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from companies.links import WEB_URL_MAX_LENGTH, WEB_URL_MESSAGE, validate_web_url
+
+NOT_A_STRING = "Must be a string."
+# A slug is Unicode letters, digits, "_" and "-" (`slugify(name, allow_unicode=True)`: a
+# name in Chinese keeps it). JSON Schema's \w is ASCII only, so the pattern says it the
+# other way round: no whitespace, control or ASCII punctuation other than "-" and "_".
+SLUG_PATTERN = "^[^\\s\\u0000-\\u002c./:-@\\[-^`{-\\u007f]+$"
+
+
+@extend_schema_field({"type": "string", "maxLength": 220, "pattern": SLUG_PATTERN})
+class SlugOutField(serializers.CharField):
+    """A company's or investor's slug as the API serves it."""
+
+
+class TextField(serializers.CharField):
+    """A string field that refuses other JSON types (DRF would store 0 as "0")."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            raise serializers.ValidationError(NOT_A_STRING, code="invalid")
+        return str(super().to_internal_value(data))
+
+
+class SlugField(serializers.SlugRelatedField):
+    """A related object by slug: a non-empty string (DRF reads "" as null)."""
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if (
+            data is not serializers.empty
+            and data is not None
+            and (not isinstance(data, str) or not data)
+        ):
+            raise serializers.ValidationError("Must be a slug: a non-empty string.", code="invalid")
+        return super().run_validation(data)
 
 
 class WebURLField(serializers.URLField):
@@ -24,3 +60,24 @@ class WebURLField(serializers.URLField):
         self.validators = [v for v in self.validators if type(v) is not URLValidator] + [
             validate_web_url
         ]
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            raise serializers.ValidationError(NOT_A_STRING, code="invalid")
+        return str(super().to_internal_value(data))
+
+
+class WholeItemSerializer(serializers.Serializer[Any]):
+    """A nested item (an investor or source of a round): its required keys are required
+    on PATCH too, where DRF would otherwise skip them and pass on half an item."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            missing = {
+                name: [field.error_messages["required"]]
+                for name, field in self.fields.items()
+                if field.required and not field.read_only and name not in data
+            }
+            if missing:
+                raise serializers.ValidationError(missing)
+        return super().to_internal_value(data)

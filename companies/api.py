@@ -13,7 +13,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.fields import WebURLField
+from api.fields import SlugField, SlugOutField, TextField, WebURLField
 from api.pagination import PageNumberPagination
 from api.views import APIViewMixin
 from companies.models import COUNTRY_CODES, Company, CompanyStatus, Investor, InvestorKind
@@ -42,6 +42,7 @@ class SectorSerializer(serializers.Serializer[Any]):
 
 
 class CompanySerializer(serializers.ModelSerializer[Company]):
+    slug = SlugOutField()
     sectors = SectorSerializer(many=True)
     country = serializers.CharField(help_text="ISO 3166-1 alpha-2; empty when unknown.")
 
@@ -64,18 +65,16 @@ class CompanySerializer(serializers.ModelSerializer[Company]):
 
 
 class CompanyWriteSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200)
-    aliases = serializers.ListField(
-        child=serializers.CharField(max_length=200), default=list, max_length=100
-    )
-    description = serializers.CharField(allow_blank=True, default="")
+    name = TextField(max_length=200)
+    aliases = serializers.ListField(child=TextField(max_length=200), default=list, max_length=100)
+    description = TextField(allow_blank=True, default="")
     website = WebURLField(allow_blank=True, default="")
     founded_on = serializers.DateField(allow_null=True, default=None)
     country = country_field()
-    city = serializers.CharField(allow_blank=True, default="", max_length=100)
+    city = TextField(allow_blank=True, default="", max_length=100)
     status = serializers.ChoiceField(choices=CompanyStatus.choices, default=CompanyStatus.ACTIVE)
     sectors = serializers.ListField(
-        child=serializers.CharField(max_length=100),
+        child=TextField(max_length=100),
         default=list,
         max_length=50,
         help_text="Sector names (or slugs); new ones are created.",
@@ -88,6 +87,7 @@ class CompanyRefSerializer(serializers.Serializer[Any]):
 
 
 class InvestorSerializer(serializers.ModelSerializer[Investor]):
+    slug = SlugOutField()
     company = CompanyRefSerializer(allow_null=True, help_text="The tracked company it is, if any.")
     country = serializers.CharField(help_text="ISO 3166-1 alpha-2; empty when unknown.")
 
@@ -107,16 +107,14 @@ class InvestorSerializer(serializers.ModelSerializer[Investor]):
 
 
 class InvestorWriteSerializer(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=200)
-    aliases = serializers.ListField(
-        child=serializers.CharField(max_length=200), default=list, max_length=100
-    )
+    name = TextField(max_length=200)
+    aliases = serializers.ListField(child=TextField(max_length=200), default=list, max_length=100)
     kind = serializers.ChoiceField(
         choices=InvestorKind.choices, default=InvestorKind.VENTURE_CAPITAL
     )
     country = country_field()
     website = WebURLField(allow_blank=True, default="")
-    company = serializers.SlugRelatedField(
+    company = SlugField(
         slug_field="slug",
         queryset=Company.objects.all(),
         allow_null=True,

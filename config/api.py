@@ -36,5 +36,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("v1/", include(router.urls)),
     # Anything else under /api/ is a problem+json 404, never an HTML page.
-    re_path(r"^(?P<path>.*)$", not_found),
+    # [\s\S]: a path holding a line break is a problem+json 404 too, not the site's page.
+    re_path(r"^(?P<path>[\s\S]*)\Z", not_found),
 ]

@@ -9,7 +9,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from api.fields import WebURLField
+from api.fields import SlugField, TextField, WebURLField, WholeItemSerializer
 from companies.models import Company, Investor
 from funding.models import CURRENCY_CODES, DatePrecision, RoundStatus, Stage, UsdBasis
 
@@ -32,10 +32,10 @@ class RoundInvestorSerializer(NamedRefSerializer):
     is_lead = serializers.BooleanField()
 
 
-class SourceSerializer(serializers.Serializer[Any]):
+class SourceSerializer(WholeItemSerializer):
     url = WebURLField()
-    title = serializers.CharField(max_length=300, allow_blank=True, default="")
-    publisher = serializers.CharField(max_length=120, allow_blank=True, default="")
+    title = TextField(max_length=300, allow_blank=True, default="")
+    publisher = TextField(max_length=120, allow_blank=True, default="")
     published_on = serializers.DateField(allow_null=True, default=None)
 
 
@@ -69,8 +69,8 @@ class RoundSerializer(serializers.Serializer[Any]):
 # --- Writes ---------------------------------------------------------------------
 
 
-class ParticipationInputSerializer(serializers.Serializer[Any]):
-    slug = serializers.SlugRelatedField(
+class ParticipationInputSerializer(WholeItemSerializer):
+    slug = SlugField(
         source="investor",
         slug_field="slug",
         queryset=Investor.objects.all(),
@@ -83,7 +83,7 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
     """A round to create or replace. Derived figures (USD amounts, pre-money from
     post-money and amount) are computed by Roundbook, never taken from the client."""
 
-    company = serializers.SlugRelatedField(
+    company = SlugField(
         slug_field="slug",
         queryset=Company.objects.all(),
         help_text="Company slug",
@@ -104,7 +104,7 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
     pre_money_valuation = money_field(default=None)
     post_money_valuation = money_field(default=None)
     status = serializers.ChoiceField(choices=RoundStatus.choices, default=RoundStatus.ANNOUNCED)
-    notes = serializers.CharField(allow_blank=True, default="")
+    notes = TextField(allow_blank=True, default="")
     investors = ParticipationInputSerializer(many=True, default=list)
     sources = SourceSerializer(many=True, default=list)
 

@@ -57,3 +57,9 @@ def test_nested_errors_are_flattened_with_their_path() -> None:
         "non_field_errors": ["whole"],
         "x": ["y"],
     }
+
+
+def test_a_path_holding_a_line_break_is_a_problem_json_404(client: Client) -> None:
+    response = client.get("/api/v1/rounds/%27x%0A%7F/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"

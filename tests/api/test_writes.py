@@ -257,3 +257,51 @@ def test_company_writes_go_through_the_services(client: Client) -> None:
     assert body["sectors"] == [{"slug": "foundation-models", "name": "Foundation models"}]
     again = send(client, "POST", "/api/v1/companies/", {"name": "Zhipu AI"}, token)
     assert again.json()["slug"] == "zhipu-ai-2", "a clash gets a suffix, as in the admin"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"sources": [{}]}, "sources[0].url"),
+        ({"investors": [{}]}, "investors[0].slug"),
+        ({"sources": [{"title": "no url"}]}, "sources[0].url"),
+    ],
+)
+def test_a_patch_with_half_a_nested_item_is_a_400_naming_the_missing_key(
+    client: Client, body: dict[str, Any], field: str
+) -> None:
+    funding_round = RoundFactory.create()
+    response = send(
+        client, "PATCH", f"/api/v1/rounds/{funding_round.pk}/", body, token_for(permitted=True)
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"][field] == ["This field is required."]
+
+
+@pytest.mark.parametrize(
+    ("url", "body", "field"),
+    [
+        ("/api/v1/companies/", {"name": "Zero Co", "sectors": [0]}, "sectors[0]"),
+        ("/api/v1/companies/", {"name": 0}, "name"),
+        ("/api/v1/investors/", {"name": "Blank Co", "company": ""}, "company"),
+    ],
+)
+def test_a_string_field_refuses_other_json_types(
+    client: Client, url: str, body: dict[str, Any], field: str
+) -> None:
+    response = send(client, "POST", url, body, token_for(permitted=True))
+    assert response.status_code == 400, response.content
+    assert field in response.json()["errors"]
+
+
+def test_a_source_publisher_given_as_a_number_is_refused(client: Client) -> None:
+    funding_round = RoundFactory.create()
+    response = send(
+        client,
+        "PATCH",
+        f"/api/v1/rounds/{funding_round.pk}/",
+        {"sources": [{"url": "https://example.com/a", "publisher": 0}]},
+        token_for(permitted=True),
+    )
+    assert response.status_code == 400, response.content
+    assert response.json()["errors"]["sources[0].publisher"] == ["Must be a string."]
