@@ -24,13 +24,18 @@ class SlugOutField(serializers.CharField):
     """A company's or investor's slug as the API serves it."""
 
 
+def _string(data: Any) -> str:
+    """`data` if it is a JSON string; a 400 otherwise (DRF would store 0 as "0")."""
+    if not isinstance(data, str):
+        raise serializers.ValidationError(NOT_A_STRING, code="invalid")
+    return data
+
+
 class TextField(serializers.CharField):
-    """A string field that refuses other JSON types (DRF would store 0 as "0")."""
+    """A string field that refuses other JSON types."""
 
     def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            raise serializers.ValidationError(NOT_A_STRING, code="invalid")
-        return str(super().to_internal_value(data))
+        return str(super().to_internal_value(_string(data)))
 
 
 class SlugField(serializers.SlugRelatedField):
@@ -62,9 +67,7 @@ class WebURLField(serializers.URLField):
         ]
 
     def to_internal_value(self, data: Any) -> str:
-        if not isinstance(data, str):
-            raise serializers.ValidationError(NOT_A_STRING, code="invalid")
-        return str(super().to_internal_value(data))
+        return str(super().to_internal_value(_string(data)))
 
 
 class WholeItemSerializer(serializers.Serializer[Any]):

@@ -110,5 +110,10 @@ def public_addresses(url: str) -> tuple[str, int, list[IPAddress]]:
 
 
 def validate_fetchable_url(value: str) -> None:
-    """A web URL whose host resolves only to public addresses (see `public_addresses`)."""
-    public_addresses(value)
+    """A web URL whose host resolves only to public addresses (see `public_addresses`).
+
+    As a field's extra validator beside `validate_web_url` (WebURLField's own), it
+    leaves a URL that breaks the web URL rule to that one: one message, not two.
+    """
+    if is_web_url(value):
+        public_addresses(value)
