@@ -36,6 +36,7 @@ _ERRORS: dict[str, str] = {
     "404": "No such resource (or page).",
     "406": "The Accept header or `format` asks for a representation this endpoint lacks.",
     "409": "Other records still refer to this one.",
+    "413": "The body is larger than the API accepts (2,621,440 bytes by default).",
     "415": "The body is not JSON (`Content-Type: application/json`).",
     "429": "Too many requests; retry after `Retry-After` seconds.",
 }
@@ -82,7 +83,7 @@ class AutoSchema(openapi.AutoSchema):
         if self.method in _WRITE:
             codes += ["401", "403"]
         if self.method in {"POST", "PUT", "PATCH"}:
-            codes.append("415")
+            codes += ["413", "415"]
         if self.method == "DELETE":
             codes.append("409")
         return sorted(codes)

@@ -58,7 +58,7 @@ def test_the_schema_is_json_on_request(client: Client) -> None:
     ):
         assert path in paths
     post = paths["/api/v1/rounds/"]["post"]
-    assert set(post["responses"]) >= {"201", "400", "401", "403", "415", "429"}
+    assert set(post["responses"]) >= {"201", "400", "401", "403", "413", "415", "429"}
     assert list(post["requestBody"]["content"]) == ["application/json"]
 
 

@@ -305,3 +305,21 @@ def test_a_source_publisher_given_as_a_number_is_refused(client: Client) -> None
     )
     assert response.status_code == 400, response.content
     assert response.json()["errors"]["sources[0].publisher"] == ["Must be a string."]
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH"])
+def test_a_body_over_the_upload_limit_is_a_413_giving_the_limit(
+    client: Client, settings: Any, method: str
+) -> None:
+    """A body over DATA_UPLOAD_MAX_MEMORY_SIZE was a 500 ("Unhandled API error")."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    company = CompanyFactory.create(name="Big Co")
+    url = "/api/v1/companies/" if method == "POST" else f"/api/v1/companies/{company.slug}/"
+    body = {"name": "Big Co", "description": "x" * 2000}
+    response = send(client, method, url, body, token_for(permitted=True))
+    assert response.status_code == 413, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 413
+    assert "1,000 bytes" in problem["detail"]
+    assert "DATA_UPLOAD_MAX_MEMORY_SIZE" not in problem["detail"]
