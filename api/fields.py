@@ -10,6 +10,7 @@ from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from companies.dates import DATE_RANGE_MESSAGE, validate_event_date
 from companies.links import WEB_URL_MAX_LENGTH, WEB_URL_MESSAGE, validate_web_url
 
 NOT_A_STRING = "Must be a string."
@@ -68,6 +69,16 @@ class WebURLField(serializers.URLField):
 
     def to_internal_value(self, data: Any) -> str:
         return str(super().to_internal_value(_string(data)))
+
+
+class EventDateField(serializers.DateField):
+    """A recorded date (founded, announced, published) under the one date rule
+    (`companies.dates`): 1900-01-01 to one year after today, refused on this field."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", DATE_RANGE_MESSAGE.replace("Give a date", "A date"))
+        super().__init__(**kwargs)
+        self.validators.append(validate_event_date)
 
 
 class WholeItemSerializer(serializers.Serializer[Any]):

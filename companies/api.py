@@ -13,7 +13,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from api.fields import SlugField, SlugOutField, TextField, WebURLField
+from api.fields import EventDateField, SlugField, SlugOutField, TextField, WebURLField
 from api.pagination import PageNumberPagination
 from api.views import APIViewMixin
 from companies.models import COUNTRY_CODES, Company, CompanyStatus, Investor, InvestorKind
@@ -69,7 +69,7 @@ class CompanyWriteSerializer(serializers.Serializer[Any]):
     aliases = serializers.ListField(child=TextField(max_length=200), default=list, max_length=100)
     description = TextField(allow_blank=True, default="")
     website = WebURLField(allow_blank=True, default="")
-    founded_on = serializers.DateField(allow_null=True, default=None)
+    founded_on = EventDateField(allow_null=True, default=None)
     country = country_field()
     city = TextField(allow_blank=True, default="", max_length=100)
     status = serializers.ChoiceField(choices=CompanyStatus.choices, default=CompanyStatus.ACTIVE)

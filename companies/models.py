@@ -7,6 +7,7 @@ from django_countries.data import COUNTRIES
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
+from companies.dates import DATE_RANGE_MESSAGE, earliest_condition, validate_event_date
 from companies.links import WebURLField
 
 COUNTRY_CODES = sorted(COUNTRIES)
@@ -77,7 +78,7 @@ class Company(Organization):
     Status = CompanyStatus
 
     description = models.TextField(blank=True, default="")
-    founded_on = models.DateField(null=True, blank=True)
+    founded_on = models.DateField(null=True, blank=True, validators=[validate_event_date])
     city = models.CharField(max_length=100, blank=True, default="")
     sectors = models.ManyToManyField(Sector, blank=True, related_name="companies")
     status = models.CharField(
@@ -90,6 +91,11 @@ class Company(Organization):
         verbose_name_plural = "companies"
         ordering = ["name"]
         constraints = [
+            models.CheckConstraint(
+                condition=earliest_condition("founded_on"),
+                name="company_founded_on_range",
+                violation_error_message=DATE_RANGE_MESSAGE,
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=CompanyStatus.values),
                 name="company_status_valid",

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
+from companies.dates import DATE_RANGE_MESSAGE, earliest_condition, validate_event_date
 from companies.links import WebURLField, validate_fetchable_url
 from companies.models import Company, Investor
 
@@ -109,7 +110,7 @@ class FundingRound(models.Model):
 
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="funding_rounds")
     stage = models.CharField(max_length=24, choices=Stage.choices)
-    announced_on = models.DateField()
+    announced_on = models.DateField(validators=[validate_event_date])
     announced_on_precision = models.CharField(
         max_length=8, choices=DatePrecision.choices, default=DatePrecision.DAY
     )
@@ -175,6 +176,11 @@ class FundingRound(models.Model):
     class Meta:
         ordering = ["-announced_on", "-id"]
         constraints = [
+            models.CheckConstraint(
+                condition=earliest_condition("announced_on"),
+                name="round_announced_on_range",
+                violation_error_message=DATE_RANGE_MESSAGE,
+            ),
             models.CheckConstraint(
                 condition=Q(stage__in=Stage.values),
                 name="round_stage_valid",
@@ -377,13 +383,18 @@ class Source(models.Model):
     url = WebURLField()
     title = models.CharField(max_length=300, blank=True, default="")
     publisher = models.CharField(max_length=120, blank=True, default="")
-    published_on = models.DateField(null=True, blank=True)
+    published_on = models.DateField(null=True, blank=True, validators=[validate_event_date])
 
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["published_on", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=earliest_condition("published_on"),
+                name="source_published_on_range",
+                violation_error_message=DATE_RANGE_MESSAGE,
+            ),
             models.UniqueConstraint(
                 fields=["round", "url"],
                 name="source_unique_url",

@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
 from companies.bulk import bulk_insert, bulk_insert_children
+from companies.dates import in_range
 from companies.models import Company, Investor
 from companies.services import organization_save
 from funding.currency import ecb_rate_to_usd
@@ -146,7 +147,9 @@ def round_derive_money(*, funding_round: FundingRound, rates: RateCache | None =
         r.usd_basis = FundingRound.UsdBasis.PUBLISHED
         factor = r.amount_usd_published / r.amount
     else:
-        r.exchange_rate = _rate_on(r.currency, r.announced_on, rates)
+        # No rate for a date out of range: validation then reports the date itself.
+        dated = isinstance(r.announced_on, date) and in_range(r.announced_on)
+        r.exchange_rate = _rate_on(r.currency, r.announced_on, rates) if dated else None
         if r.exchange_rate is None:
             r.usd_basis = FundingRound.UsdBasis.NONE
         else:
@@ -189,6 +192,18 @@ def _choice_values(field_name: str) -> frozenset[str]:
 _CHOICE_FIELDS = ("stage", "announced_on_precision", "currency", "usd_basis", "status")
 
 
+# The USD figures derived from what the client sends, and the field each comes from.
+_CONVERTED_FROM = {
+    "amount_usd": "amount",
+    "pre_money_valuation_usd": "pre_money_valuation",
+    "post_money_valuation_usd": "post_money_valuation",
+}
+_USD_TOO_LARGE = (
+    "In US dollars this is more than the 18 digits before the decimal point a figure may "
+    "have; check the figure and its currency."
+)
+
+
 def round_validate(*, funding_round: FundingRound, relations_checked: bool = False) -> None:
     """`full_clean` of a round, with the same messages, at a fraction of its cost.
 
@@ -218,6 +233,9 @@ def round_validate(*, funding_round: FundingRound, relations_checked: bool = Fal
     except ValidationError as error:
         for name, messages in error.message_dict.items():
             errors.setdefault(name, []).extend(messages)
+    for derived, given in _CONVERTED_FROM.items():
+        if errors.pop(derived, None):  # the USD figure does not fit: say so on the figure sent
+            errors.setdefault(given, []).append(_USD_TOO_LARGE)
     if errors:
         raise ValidationError(errors)
 

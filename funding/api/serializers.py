@@ -9,7 +9,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
-from api.fields import SlugField, TextField, WebURLField, WholeItemSerializer
+from api.fields import EventDateField, SlugField, TextField, WebURLField, WholeItemSerializer
 from companies.models import Company, Investor
 from funding.models import CURRENCY_CODES, DatePrecision, RoundStatus, Stage, UsdBasis
 
@@ -36,7 +36,7 @@ class SourceSerializer(WholeItemSerializer):
     url = WebURLField()
     title = TextField(max_length=300, allow_blank=True, default="")
     publisher = TextField(max_length=120, allow_blank=True, default="")
-    published_on = serializers.DateField(allow_null=True, default=None)
+    published_on = EventDateField(allow_null=True, default=None)
 
 
 class RoundSerializer(serializers.Serializer[Any]):
@@ -90,7 +90,7 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
         error_messages={"does_not_exist": "No company with slug {value}."},
     )
     stage = serializers.ChoiceField(choices=Stage.choices)
-    announced_on = serializers.DateField()
+    announced_on = EventDateField()
     announced_on_precision = serializers.ChoiceField(
         choices=DatePrecision.choices, default=DatePrecision.DAY
     )

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any, ClassVar, Protocol
 
+from companies.dates import DATE_RANGE_MESSAGE, in_range
 from companies.links import WEB_URL_MESSAGE, is_web_url
 from funding.models import CURRENCY_CODES, DatePrecision
 
@@ -210,16 +211,16 @@ def date_cell(value: str) -> tuple[date, str]:
         except ValueError:
             pass  # strptime below says why
         else:
-            if not 1900 <= parsed_day.year <= 2100:
-                raise CellError(f"{value!r} is out of range")
+            if not in_range(parsed_day):
+                raise CellError(f"{value!r}: {DATE_RANGE_MESSAGE}")
             return parsed_day, _DAY
     for pattern, precision in _DATE_FORMATS:
         try:
             parsed = datetime.strptime(value, pattern)  # noqa: DTZ007 (a calendar date)
         except ValueError:
             continue
-        if not 1900 <= parsed.year <= 2100:
-            raise CellError(f"{value!r} is out of range")
+        if not in_range(parsed.date()):
+            raise CellError(f"{value!r}: {DATE_RANGE_MESSAGE}")
         return parsed.date(), str(precision)
     raise CellError(f"{value[:40]!r} is not a date (YYYY-MM-DD)")
 

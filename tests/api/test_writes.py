@@ -166,7 +166,7 @@ def test_a_created_round_derives_its_figures_and_keeps_its_investors(client: Cli
                 "amount": "5",
                 "currency": "EUR",
             },
-            "non_field_errors",
+            "announced_on",
         ),
     ],
 )
