@@ -12,6 +12,7 @@ from rest_framework import serializers
 
 from companies.dates import DATE_RANGE_MESSAGE, validate_event_date
 from companies.links import WEB_URL_MAX_LENGTH, WEB_URL_MESSAGE, validate_web_url
+from companies.text import NoControlCharacters
 
 NOT_A_STRING = "Must be a string."
 # A slug is Unicode letters, digits, "_" and "-" (`slugify(name, allow_unicode=True)`: a
@@ -33,7 +34,12 @@ def _string(data: Any) -> str:
 
 
 class TextField(serializers.CharField):
-    """A string field that refuses other JSON types."""
+    """A string field that refuses other JSON types and control characters (the text rule of
+    `companies.text`: one line, or with `multiline` tabs and line breaks too)."""
+
+    def __init__(self, *, multiline: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(NoControlCharacters(multiline=multiline))
 
     def to_internal_value(self, data: Any) -> str:
         return str(super().to_internal_value(_string(data)))

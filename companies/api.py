@@ -67,7 +67,7 @@ class CompanySerializer(serializers.ModelSerializer[Company]):
 class CompanyWriteSerializer(serializers.Serializer[Any]):
     name = TextField(max_length=200)
     aliases = serializers.ListField(child=TextField(max_length=200), default=list, max_length=100)
-    description = TextField(allow_blank=True, default="")
+    description = TextField(allow_blank=True, default="", multiline=True)
     website = WebURLField(allow_blank=True, default="")
     founded_on = EventDateField(allow_null=True, default=None)
     country = country_field()

@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from companies.dates import DATE_RANGE_MESSAGE, earliest_condition, validate_event_date
 from companies.links import WebURLField
+from companies.text import NoControlCharacters, control_character_message
 
 COUNTRY_CODES = sorted(COUNTRIES)
 
@@ -16,10 +17,13 @@ COUNTRY_CODES = sorted(COUNTRIES)
 def aliases_are_strings(value: object) -> None:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
         raise ValidationError("Aliases must be a list of names.", code="invalid_aliases")
+    for alias in value:
+        if message := control_character_message(alias):
+            raise ValidationError(message, code="control_characters")
 
 
 class Sector(models.Model):
-    name = models.CharField(max_length=100, unique=True)
+    name = models.CharField(max_length=100, unique=True, validators=[NoControlCharacters()])
     slug = models.SlugField(max_length=100, unique=True, allow_unicode=True)
 
     class Meta:
@@ -32,7 +36,7 @@ class Sector(models.Model):
 class Organization(models.Model):
     """Fields shared by companies and investors: names, aliases and matching keys."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(max_length=200, validators=[NoControlCharacters()])
     slug = models.SlugField(max_length=220, unique=True, allow_unicode=True)
     aliases = models.JSONField(
         default=list,
@@ -77,9 +81,13 @@ class InvestorKind(models.TextChoices):
 class Company(Organization):
     Status = CompanyStatus
 
-    description = models.TextField(blank=True, default="")
+    description = models.TextField(
+        blank=True, default="", validators=[NoControlCharacters(multiline=True)]
+    )
     founded_on = models.DateField(null=True, blank=True, validators=[validate_event_date])
-    city = models.CharField(max_length=100, blank=True, default="")
+    city = models.CharField(
+        max_length=100, blank=True, default="", validators=[NoControlCharacters()]
+    )
     sectors = models.ManyToManyField(Sector, blank=True, related_name="companies")
     status = models.CharField(
         max_length=16, choices=CompanyStatus.choices, default=CompanyStatus.ACTIVE

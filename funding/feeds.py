@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.contrib.syndication.views import Feed
 from django.db.models import QuerySet
@@ -10,6 +11,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from companies.text import printable
 from funding.filters import RoundFilter
 from funding.formatting import format_date_at_precision, format_money, format_usd
 from funding.models import FundingRound
@@ -17,10 +19,29 @@ from funding.models import FundingRound
 FEED_ITEMS = 50
 
 
+def _printable(value: Any) -> Any:
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, list | tuple):
+        return type(value)(_printable(item) for item in value)
+    return value
+
+
+class PrintableAtom1Feed(Atom1Feed):
+    """Atom, with the control characters XML 1.0 cannot carry left out of every text:
+    a name stored before the text rule (`companies.text`) must not break the feed."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*_printable(args), **{k: _printable(v) for k, v in kwargs.items()})
+
+    def add_item(self, *args: Any, **kwargs: Any) -> None:
+        super().add_item(*_printable(args), **{k: _printable(v) for k, v in kwargs.items()})
+
+
 class RoundFeed(Feed[FundingRound, RoundFilter]):
     """Newest added first (so a backfilled old round still reaches subscribers): 1 query."""
 
-    feed_type = Atom1Feed
+    feed_type = PrintableAtom1Feed
 
     def get_object(self, request: HttpRequest, *args: object, **kwargs: object) -> RoundFilter:
         return RoundFilter(request.GET, queryset=FundingRound.objects.all())

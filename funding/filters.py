@@ -7,7 +7,6 @@ parameter; callers turn that into a 400 (API) or a message on the page.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +21,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from companies.models import Company, CompanyStatus, Investor, InvestorKind
 from companies.names import match_key
+from companies.text import SINGLE_LINE_CONTROL
 from funding.models import FundingRound, Participation, Stage
 
 # Public ordering keys → SQL ordering; `id` breaks ties so every ordering is total
@@ -48,12 +48,11 @@ COUNTRY_CHOICES = [(code, name) for code, name in countries]
 # and fuzzers know exactly what is refused.
 TEXT_MAX_LENGTH = 200
 TEXT_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
-_CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f]")
 TEXT_MESSAGE = f"Give at most {TEXT_MAX_LENGTH} characters, without control characters."
 
 
 def no_control_characters(value: str) -> None:
-    if _CONTROL_CHARACTERS.search(value):
+    if SINGLE_LINE_CONTROL.search(value):
         raise ValidationError(TEXT_MESSAGE, code="control_characters")
 
 

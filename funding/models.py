@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 from companies.dates import DATE_RANGE_MESSAGE, earliest_condition, validate_event_date
 from companies.links import WebURLField, validate_fetchable_url
 from companies.models import Company, Investor
+from companies.text import NoControlCharacters
 
 CURRENCY_CODES = sorted(c.alpha_3 for c in pycountry.currencies)
 
@@ -164,7 +165,9 @@ class FundingRound(models.Model):
     status = models.CharField(
         max_length=16, choices=RoundStatus.choices, default=RoundStatus.ANNOUNCED
     )
-    notes = models.TextField(blank=True, default="")
+    notes = models.TextField(
+        blank=True, default="", validators=[NoControlCharacters(multiline=True)]
+    )
     investors = models.ManyToManyField(
         Investor, through="Participation", related_name="funding_rounds"
     )
@@ -381,8 +384,12 @@ class Source(models.Model):
 
     round = models.ForeignKey(FundingRound, on_delete=models.CASCADE, related_name="sources")
     url = WebURLField()
-    title = models.CharField(max_length=300, blank=True, default="")
-    publisher = models.CharField(max_length=120, blank=True, default="")
+    title = models.CharField(
+        max_length=300, blank=True, default="", validators=[NoControlCharacters()]
+    )
+    publisher = models.CharField(
+        max_length=120, blank=True, default="", validators=[NoControlCharacters()]
+    )
     published_on = models.DateField(null=True, blank=True, validators=[validate_event_date])
 
     history = HistoricalRecords()
@@ -439,7 +446,7 @@ class RoundKey(models.Model):
 class ImportSource(models.Model):
     """A URL imported on a schedule by Celery beat (see funding.tasks.import_sources_run_due)."""
 
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120, validators=[NoControlCharacters()])
     url = WebURLField(
         validators=[validate_fetchable_url],
         help_text="http(s) only; a host that resolves to a private address is refused.",

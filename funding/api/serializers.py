@@ -104,7 +104,7 @@ class RoundWriteSerializer(serializers.Serializer[Any]):
     pre_money_valuation = money_field(default=None)
     post_money_valuation = money_field(default=None)
     status = serializers.ChoiceField(choices=RoundStatus.choices, default=RoundStatus.ANNOUNCED)
-    notes = TextField(allow_blank=True, default="")
+    notes = TextField(allow_blank=True, default="", multiline=True)
     investors = ParticipationInputSerializer(many=True, default=list)
     sources = SourceSerializer(many=True, default=list)
 

@@ -13,6 +13,7 @@ from typing import IO, Any, ClassVar, Protocol
 
 from companies.dates import DATE_RANGE_MESSAGE, in_range
 from companies.links import WEB_URL_MESSAGE, is_web_url
+from companies.text import control_character_message
 from funding.models import CURRENCY_CODES, DatePrecision
 
 # Decimal(20, 2): 18 digits before the point.
@@ -154,6 +155,8 @@ def name_cell(value: str, *, required: bool = True, formula_ok: bool = False) ->
         raise CellError(f"is longer than {MAX_NAME} characters")
     if value.startswith(FORMULA_STARTS) and not formula_ok:
         raise CellError("looks like a spreadsheet formula")
+    if message := control_character_message(value):
+        raise CellError(message)
     return value
 
 
