@@ -145,7 +145,16 @@ class StatsRowSerializer(serializers.Serializer[Any]):
         allow_null=True, help_text="Stage, country code or sector slug; null when not grouped."
     )
     count = serializers.IntegerField()
-    amount_usd = money_field(help_text="Sum of the disclosed amounts; null when none is.")
+    # A sum of rounds can pass one round's 18 digits: 28 before the point holds the sum of
+    # ten billion rounds of the largest amount a round may have.
+    amount_usd = serializers.DecimalField(
+        max_digits=30,
+        decimal_places=2,
+        min_value=0,
+        allow_null=True,
+        help_text="Sum of the disclosed amounts (up to 28 digits before the point); null when "
+        "none is.",
+    )
 
 
 @extend_schema_serializer(many=False)

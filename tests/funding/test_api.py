@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date
 from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
 
 from funding.models import FundingRound
 from funding.roundbook_format import CSV_COLUMNS
+from tests.factories import CompanyFactory, RoundFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]
 
@@ -393,3 +396,22 @@ def test_every_list_runs_at_most_three_queries(
     results = response.json()["results"]
     if "valuations" not in url and "stats" not in url:
         assert 1 <= len(results) <= page_size
+
+
+def test_a_stats_total_past_one_rounds_digits_keeps_to_the_schema(client: Client) -> None:
+    """Two rounds of 999999999999999999.99 sum to 19 digits before the point; the schema
+    documented a round's 18."""
+    document = client.get("/api/schema/?format=json").json()
+    row = document["components"]["schemas"]["StatsRow"]["properties"]["amount_usd"]
+    biggest = Decimal("999999999999999999.99")
+    company = CompanyFactory.create(name="Biggest Co")
+    for day in ("2024-01-10", "2024-02-10"):
+        RoundFactory.create(
+            company=company, announced_on=date.fromisoformat(day), amount=biggest, currency="USD"
+        )
+    body = get(client, f"/api/v1/stats/funding/?period=year&company={company.slug}")
+    total = body["results"][0]["amount_usd"]
+    if connection.vendor == "postgresql":  # SQLite sums decimals as floats
+        assert Decimal(total) == 2 * biggest
+    assert Decimal(total) > biggest
+    assert re.fullmatch(row["pattern"], total), (row["pattern"], total)
