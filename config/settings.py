@@ -364,6 +364,8 @@ LOGGING = {
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
+        # Its start-up line in every process (commands whose stdout is data included).
+        "axes": {"level": "WARNING"},
     },
 }
 # Celery workers and beat log through LOGGING too, instead of their own text format.
@@ -380,6 +382,8 @@ IMPORT_MAX_UNPACKED_BYTES = env.int("IMPORT_MAX_UNPACKED_BYTES", default=2 * 102
 IMPORT_FETCH_TIMEOUT = env.float("IMPORT_FETCH_TIMEOUT", default=30.0)
 IMPORT_FETCH_DEADLINE = env.float("IMPORT_FETCH_DEADLINE", default=60.0)
 IMPORT_CHUNK_ROWS = env.int("IMPORT_CHUNK_ROWS", default=2000)
+# News (`manage.py extract_round`): the largest article page or feed read, fetched or on disk.
+NEWS_MAX_BYTES = env.int("NEWS_MAX_BYTES", default=5 * 1024 * 1024)
 # What reading one run's files may take: lines (blank ones included; a full Crunchbase
 # export holds a few million) and seconds (keep it under the visibility timeout below).
 IMPORT_MAX_LINES = env.int("IMPORT_MAX_LINES", default=20_000_000)
