@@ -104,7 +104,9 @@ def evaluate(stories: list[dict[str, Any]], resolver: NameResolver | None = None
         found = extract(
             story["lead"],
             title=story.get("headline") or "",
-            published_on=date.fromisoformat(story["published_on"]),
+            published_on=date.fromisoformat(story["published_on"])
+            if story.get("published_on")
+            else None,
             source_url=story["url"],
             resolver=resolver,
         )

@@ -87,7 +87,7 @@ def _alternation(words: Mapping[str, object]) -> str:
 
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
-_SCALE = rf"(?:\s?(?P<scale>{_alternation(_SCALES)})\b)"
+_SCALE = rf"(?:[\s-]?(?P<scale>{_alternation(_SCALES)})\b)"
 MONEY = re.compile(
     rf"(?<![\w$€£¥₹])(?P<prefix>{_alternation(_PREFIXES)})\s?(?P<number>{_NUMBER}){_SCALE}?"
     rf"(?:\s(?P<suffix1>{_alternation(_SUFFIXES)})\b)?"

@@ -26,7 +26,8 @@ _GROUP = {"group", "holding", "holdings", "(holdings)", "international"}
 # Words that open a noun phrase before a name ("Chinese AI startup Moonshot AI").
 _DESCRIPTORS = {
     "the", "a", "an", "ai", "startup", "start-up", "unicorn", "firm", "company", "giant",
-    "chinese", "french", "indian", "german", "british", "uk", "u.k.", "us", "u.s.", "american",
+    "chinese", "french", "indian", "german", "british", "uk", "u.k.", "us", "u.s.", "u.s",
+    "american",
     "european", "israeli", "japanese", "korean", "canadian", "swiss", "swedish", "dutch",
     "spanish", "italian", "singaporean", "californian", "state-backed", "state-owned",
     "generative", "gen", "exclusive:", "breaking:", "report:", "fintech", "robotics", "chip",
@@ -42,6 +43,9 @@ _PLACES = {
     "bangalore", "mumbai", "delhi", "tokyo", "seoul", "toronto", "stockholm", "munich",
     "california", "silicon", "valley", "america", "britain", "canada", "dubai", "abu",
 }  # fmt: skip
+# Places written in several words; never an investor or a startup.
+_PLACE_NAMES = {"united states", "united kingdom", "hong kong", "new york", "silicon valley",
+                "san francisco", "new delhi", "tel aviv", "abu dhabi", "saudi arabia"}  # fmt: skip
 _NOT_NAMES = {
     "series", "seed", "round", "the company", "company", "investors", "existing investors",
     "others", "other investors", "several", "funding", "monday", "tuesday", "wednesday",
@@ -49,6 +53,16 @@ _NOT_NAMES = {
     "june", "july", "august", "september", "october", "november", "december", "it", "we", "its",
     "they", "he", "she", "ceo", "the round", "reuters", "bloomberg", "techcrunch",
 }  # fmt: skip
+# "Paris-based", "Microsoft-backed", "US-blacklisted": a description of the name after it.
+_DESCRIBED = re.compile(r"^[\w.]+-[a-z]+$")
+# "Spotify CEO Daniel Ek", "Spotify founder Daniel Ek": the person after the role.
+_ROLES = {
+    "ceo", "cto", "coo", "cfo", "founder", "co-founder", "cofounder", "chairman", "chairwoman",
+    "chief", "president", "billionaire", "boss", "executive", "investor",
+}  # fmt: skip
+# After a place alone, a word that makes it a description ("a Chengdu government-backed fund").
+_PLACE_DESCRIPTIONS = {"government", "government-backed", "state", "state-backed", "city",
+                       "municipal", "provincial", "state-owned", "state-run"}  # fmt: skip
 # "Singaporean", "Californian", "Japanese", "Swedish", "Israeli": a description, not a name.
 _NATIONALITY = re.compile(r"^[A-Z][a-z]+(?:ian|ean|ese|ish|eli)$")
 _TOKEN = re.compile(r"[\w.&'\u2019+-]+|\([^)]*\)")
@@ -56,7 +70,10 @@ _CONNECTORS = {"of", "and", "&", "de", "la", "du", "der", "von", "for", "the"}
 
 
 def _capitalised(token: str) -> bool:
-    return bool(token) and (token[0].isupper() or token[0].isdigit())
+    """ "Alibaba", "01.AI", and the camel case of "xAI" or "iFlytek"."""
+    return bool(token) and (
+        token[0].isupper() or token[0].isdigit() or any(ch.isupper() for ch in token[1:3])
+    )
 
 
 def clean_name(raw: str) -> str | None:
@@ -64,7 +81,11 @@ def clean_name(raw: str) -> str | None:
     tokens = [t for t in _TOKEN.findall(raw) if not t.startswith("(")]
     # "China's SenseTime", "Paris-based Mistral AI": what comes before is a description.
     for index, token in enumerate(tokens[:-1]):
-        if token.endswith(("'s", "\u2019s")) or token.casefold().endswith(("-based", "-backed")):
+        if (
+            token.endswith(("'s", "\u2019s"))
+            or _DESCRIBED.match(token)
+            or token.casefold() in _ROLES
+        ):
             tokens = tokens[index + 1 :]
             break
     while len(tokens) > 1 and (
@@ -78,10 +99,13 @@ def clean_name(raw: str) -> str | None:
     name = " ".join(tokens).strip(" ,.;:'\u2019\"")
     if name.endswith(("'s", "\u2019s")):
         name = name[:-2]
-    if not name or name.casefold() in _NOT_NAMES or not _capitalised(name):
+        tokens = name.split()
+    if not name or name.casefold() in _NOT_NAMES | _PLACE_NAMES or not _capitalised(name):
         return None
     if len(tokens) == 1 and (
-        tokens[0].casefold() in _DESCRIPTORS | _PLACES or _NATIONALITY.match(tokens[0])
+        tokens[0].casefold() in _DESCRIPTORS | _PLACES
+        or _NATIONALITY.match(tokens[0])
+        or _DESCRIBED.match(tokens[0])
     ):
         return None
     if not any(ch.isalpha() for ch in name):
@@ -103,6 +127,10 @@ def split_names(segment: str) -> list[str]:
             if _capitalised(token) or (run and token.casefold() in _CONNECTORS):
                 run.append(token)
                 continue
+            word = token.casefold()
+            if word in _ROLES or (len(run) == 1 and word in _PLACE_DESCRIPTIONS):
+                run = []  # "Spotify founder Daniel Ek": the person comes next
+                continue
             name = clean_name(" ".join(run)) if run else None
             run = []
             if name:
@@ -117,7 +145,7 @@ def name_key(name: str) -> str:
     """The key two spellings of one organisation share: match key without legal or group
     suffixes ("Alibaba Group Holding Ltd." and "Alibaba" → "alibaba")."""
     tokens = name.split()
-    while len(tokens) > 1 and tokens[-1].casefold().strip(",") in _LEGAL | _GROUP:
+    while len(tokens) > 1 and tokens[-1].casefold().strip(",") in _LEGAL | _GROUP | {"ai"}:
         tokens = tokens[:-1]
     return match_key(" ".join(tokens))
 

@@ -262,3 +262,21 @@ def test_news_eval_prints_the_table() -> None:
     assert f"{len(STORIES)} stories" in table
     for name in FIELDS:
         assert name in table
+
+
+def test_the_corpus_covers_what_the_extractor_must_read() -> None:
+    rounds = [s["round"] for s in STORIES if s["round"]]
+    negatives = [s for s in STORIES if not s["round"]]
+    assert len(rounds) >= 40
+    assert len(negatives) >= 6
+    kinds = " ".join(s["kind"] for s in negatives)
+    for kind in ("fund", "acquisition", "layoffs", "IPO", "grant", "debt"):
+        assert kind in kinds, kind
+    assert {"USD", "EUR", "CNY", "INR"} <= {r["currency"] for r in rounds}
+    assert any(r["amount"] is None for r in rounds)  # undisclosed
+    assert any(r["amount"] is None and r["post_money_valuation"] for r in rounds)
+    assert any(len(r["leads"]) + len(r["participants"]) >= 4 for r in rounds)
+    for story in STORIES:
+        assert story["url"].startswith(("http://", "https://")), story["id"]
+        assert story["lead"].strip(), story["id"]
+    assert len({s["id"] for s in STORIES}) == len(STORIES)
