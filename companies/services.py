@@ -16,9 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
 from django.db.models import Count, Max, Q
 
-from companies.bulk import bulk_insert
 from companies.models import COUNTRY_CODES, Company, Investor, Organization, Sector
 from companies.names import base_slug, encode_keys, match_key, match_keys
+from config.db import bulk_insert
 
 
 def unique_slug[M: models.Model](

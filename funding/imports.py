@@ -39,11 +39,11 @@ from django.db import connection, transaction
 from django.db.models import Model, Q
 from django.utils import timezone
 
-from companies.bulk import build, bulk_insert_children, bulk_save, bulk_upsert
 from companies.links import WEB_URL_MESSAGE, is_web_url
 from companies.models import Company, Investor
 from companies.names import match_key
 from companies.services import OrganizationIndex
+from config.db import build, bulk_insert_children, bulk_save, bulk_upsert
 from funding.importers import NotTheFormatError, RoundRow, RowError, importer_for
 from funding.importers.base import MAX_RAW
 from funding.importers.fetch import fetch_to_file

@@ -18,10 +18,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 
-from companies.bulk import bulk_insert, bulk_insert_children
 from companies.dates import in_range
 from companies.models import Company, Investor
 from companies.services import organization_save
+from config.db import bulk_insert, bulk_insert_children
 from funding.currency import ecb_rate_to_usd
 from funding.models import ExchangeRate, FundingRound, Participation, Source
 from funding.versions import rounds_changed

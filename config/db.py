@@ -1,6 +1,7 @@
 """Inserting many new rows, with their history, in as few round trips as the database allows.
 
-Shared by both cores (companies and funding build on it; it imports neither).
+Generic (COPY, staging tables, `ON CONFLICT`): companies and funding build on it; it
+imports neither.
 On PostgreSQL the primary keys are drawn from the table's sequence in one
 query, the rows are streamed with COPY, and the historical rows are written
 by one `INSERT ... SELECT` from the rows just copied: close to a raw COPY, where

@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 
-from companies.bulk import build, bulk_upsert
 from companies.models import Company, Sector
+from config.db import build, bulk_upsert
 from funding.models import FundingRound
 
 
