@@ -42,7 +42,11 @@ class TextField(serializers.CharField):
         self.validators.append(NoControlCharacters(multiline=multiline))
 
     def to_internal_value(self, data: Any) -> str:
-        return str(super().to_internal_value(_string(data)))
+        data = _string(data)
+        # The schema's maxLength counts what was sent; DRF would count it after trimming.
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length, length=len(data))
+        return str(super().to_internal_value(data))
 
 
 class SlugField(serializers.SlugRelatedField):

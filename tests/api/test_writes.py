@@ -323,3 +323,12 @@ def test_a_body_over_the_upload_limit_is_a_413_giving_the_limit(
     assert problem["status"] == 413
     assert "1,000 bytes" in problem["detail"]
     assert "DATA_UPLOAD_MAX_MEMORY_SIZE" not in problem["detail"]
+
+
+def test_a_text_longer_than_its_maximum_is_refused_before_trimming(client: Client) -> None:
+    """Schemathesis (seed 7, with a token) sent an alias of 201 characters opening with a
+    line break: DRF trimmed it to 200 and stored it, though the schema says maxLength 200."""
+    body = {"name": "Trim Capital", "aliases": ["\n" + "x" * 200]}
+    response = send(client, "POST", "/api/v1/investors/", body, token_for(permitted=True))
+    assert response.status_code == 400, response.content
+    assert "aliases[0]" in response.json()["errors"]
