@@ -3,7 +3,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.db.models.functions import ExtractYear
 from django.forms import ModelForm
@@ -12,9 +11,16 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from funding.formatting import format_date_at_precision, format_money, format_usd
 from funding.models import ExchangeRate, FundingRound, Participation, Source
-from funding.services import round_delete, round_save
-from funding.tasks import rounds_reconvert_currency
-from funding.versions import rounds_changed
+from funding.services import (
+    ParticipationSpec,
+    SourceSpec,
+    exchange_rate_save,
+    round_delete,
+    round_save,
+    round_set_participations,
+    round_set_sources,
+    rounds_delete,
+)
 
 
 class ParticipationInline(admin.TabularInline[Participation, FundingRound]):
@@ -132,15 +138,47 @@ class FundingRoundAdmin(SimpleHistoryAdmin):
         round_save(funding_round=obj)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        super().save_related(request, form, formsets, change)
-        rounds_changed()  # the investors inline writes participations
+        """The inlines' rows, already validated by their forms, written by the services
+        (never `formset.save()`): the round's investors and sources become exactly these."""
+        form.save_m2m()
+        for formset in formsets:
+            rows = [
+                f.cleaned_data
+                for f in formset.forms
+                if f.cleaned_data and not f.cleaned_data.get("DELETE")
+            ]
+            _log_changes(formset)
+            if formset.model is Participation:
+                round_set_participations(
+                    funding_round=form.instance,
+                    investors=[
+                        ParticipationSpec(
+                            investor=row["investor"],
+                            is_lead=bool(row.get("is_lead")),
+                            amount=row.get("amount"),
+                        )
+                        for row in rows
+                    ],
+                )
+            elif formset.model is Source:
+                round_set_sources(
+                    funding_round=form.instance,
+                    sources=[
+                        SourceSpec(
+                            url=row["url"],
+                            title=row.get("title") or "",
+                            publisher=row.get("publisher") or "",
+                            published_on=row.get("published_on"),
+                        )
+                        for row in rows
+                    ],
+                )
 
     def delete_model(self, request: HttpRequest, obj: FundingRound) -> None:
         round_delete(funding_round=obj)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[FundingRound]) -> None:
-        super().delete_queryset(request, queryset)
-        rounds_changed()
+        rounds_delete(rounds=queryset)
 
     @admin.display(description="announced", ordering="announced_on")
     def announced(self, obj: FundingRound) -> str:
@@ -165,6 +203,21 @@ class FundingRoundAdmin(SimpleHistoryAdmin):
         return ", ".join(p.investor.name for p in getattr(obj, "lead_rows", [])) or "—"
 
 
+def _log_changes(formset: Any) -> None:
+    """What `formset.save()` would have noted for the admin's change message (its log)."""
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+    for form in formset.forms:
+        if not form.cleaned_data:
+            continue
+        if form.cleaned_data.get("DELETE"):
+            if form.instance.pk is not None:
+                formset.deleted_objects.append(form.instance)
+        elif form.instance.pk is None:
+            formset.new_objects.append(form.instance)
+        elif form.has_changed():
+            formset.changed_objects.append((form.instance, form.changed_data))
+
+
 @admin.register(ExchangeRate)
 class ExchangeRateAdmin(admin.ModelAdmin[ExchangeRate]):
     """Rates entered here are used for rounds on or after their date (see funding.services)."""
@@ -178,9 +231,7 @@ class ExchangeRateAdmin(admin.ModelAdmin[ExchangeRate]):
     def save_model(
         self, request: HttpRequest, obj: ExchangeRate, form: ModelForm[ExchangeRate], change: bool
     ) -> None:
-        super().save_model(request, obj, form, change)
-        currency = obj.currency
-        transaction.on_commit(lambda: rounds_reconvert_currency.delay(currency))
+        exchange_rate_save(rate=obj)
 
 
 from funding import admin_imports  # noqa: E402, F401  (imports admin: runs, uploads, sources)

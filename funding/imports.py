@@ -43,7 +43,7 @@ from companies.links import WEB_URL_MESSAGE, is_web_url
 from companies.models import Company, Investor
 from companies.names import match_key
 from companies.services import OrganizationIndex
-from config.db import build, bulk_insert_children, bulk_save, bulk_upsert
+from config.db import build
 from funding.importers import NotTheFormatError, RoundRow, RowError, importer_for
 from funding.importers.base import MAX_RAW
 from funding.importers.fetch import fetch_to_file
@@ -61,14 +61,14 @@ from funding.models import (
 )
 from funding.services import (
     ParticipationSpec,
+    PlannedWrites,
     RateCache,
     RoundDraft,
     SourceSpec,
     round_change,
     round_draft_prepare,
-    rounds_insert_prepared,
+    rounds_write_planned,
 )
-from funding.versions import rounds_changed
 
 logger = logging.getLogger(__name__)
 
@@ -668,59 +668,17 @@ def _apply_rows(run: ImportRun, rows: list[RoundRow]) -> _Counts:
 
 
 def _write(chunk: _Chunk) -> None:
-    """Write a chunk's plan in bulk: a fixed number of statements whatever its size.
-
-    New rounds (with their investors, sources and keys) are copied in; changed
-    rounds, the investors and sources existing rounds gain, and the keys
-    existing rounds gain go through `bulk_upsert` (staged, then `INSERT ... ON
-    CONFLICT` on PostgreSQL). Everything was validated while planning.
-    """
-    created = rounds_insert_prepared(drafts=chunk.drafts)
-    bulk_save(FundingRound, list(chunk.changed.values()))
-    bulk_upsert(
-        Participation,
-        [(r, i, lead, amount) for (r, i), (lead, amount) in chunk.participations.items()],
-        columns=["round_id", "investor_id", "is_lead", "amount"],
-        conflict=["round_id", "investor_id"],
-        update=["is_lead", "amount"],
+    """The chunk's plan, written by the bulk service."""
+    rounds_write_planned(
+        planned=PlannedWrites(
+            drafts=chunk.drafts,
+            draft_keys=chunk.draft_keys,
+            changed=chunk.changed,
+            participations=chunk.participations,
+            sources=chunk.sources,
+            new_keys=chunk.new_keys,
+        )
     )
-    bulk_upsert(
-        Source,
-        [
-            (pk, s.url, s.title, s.publisher, s.published_on)
-            for pk, by_url in chunk.sources.items()
-            for s in by_url.values()
-        ],
-        columns=["round_id", "url", "title", "publisher", "published_on"],
-        conflict=["round_id", "url"],
-        update=["title", "publisher", "published_on"],
-    )
-    # A new round's keys were looked up while planning: copied in. Another run storing
-    # the same key meanwhile fails the chunk, whose retry then finds the key's round.
-    bulk_insert_children(
-        RoundKey,
-        [
-            (key, funding_round.pk, position > 0)
-            for draft, funding_round in zip(chunk.drafts, created, strict=True)
-            for position, key in enumerate(chunk.draft_keys.get(id(draft.funding_round), []))
-        ],
-        columns=["key", "round_id", "merged"],
-        parent_column="round_id",
-        history=False,
-    )
-    bulk_upsert(
-        RoundKey,
-        [(key, round_id, True) for key, round_id in chunk.new_keys.items()],
-        columns=["key", "round_id", "merged"],
-        conflict=["key"],
-        history=False,
-    )
-    if connection.vendor == "postgresql":
-        # The foreign keys are checked at commit; checked here, they count as writing time.
-        with connection.cursor() as cursor:
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    if chunk.changed or chunk.participations or any(chunk.sources.values()):
-        rounds_changed()  # figures cached from the rounds are stale (new rounds: done above)
 
 
 def _reasons(error: ValidationError) -> dict[str, str]:

@@ -1,32 +1,23 @@
-"""Writes for funding rounds, their participations and sources, and exchange rates.
-
-The admin, the API, the importers and the management commands all write
-through these functions: money derivation, validation and history happen the
-same way whatever the entry point.
-"""
+"""One round at a time: validate, save, and set its investors and sources; investor merges."""
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from datetime import date
+from decimal import Decimal
 from typing import Any, TypedDict, Unpack
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
+from django.db.models import QuerySet
 
-from companies.dates import in_range
 from companies.models import Company, Investor
 from companies.services import organization_save
-from config.db import bulk_insert, bulk_insert_children
-from funding.currency import ecb_rate_to_usd
-from funding.models import ExchangeRate, FundingRound, Participation, Source
+from funding.models import FundingRound, Participation, Source
+from funding.services.money import RateCache, round_derive_money
 from funding.versions import rounds_changed
-
-CENTS = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -59,111 +50,6 @@ class RoundFields(RoundOptionalFields, total=False):
     company: Company
     stage: str
     announced_on: date
-
-
-# --- Exchange rates -------------------------------------------------------------
-
-
-def exchange_rate_on(*, currency: str, on: date) -> ExchangeRate | None:
-    """The USD rate of `currency` on `on`, or on the nearest earlier day known.
-
-    Looks in the ExchangeRate table, then in the packaged ECB history; an ECB
-    rate nearer to `on` than any stored one is stored and returned. Runs one
-    or two queries. None when no rate lies within EXCHANGE_RATE_MAX_AGE_DAYS.
-    """
-    oldest = on - timedelta(days=settings.EXCHANGE_RATE_MAX_AGE_DAYS)
-    stored = (
-        ExchangeRate.objects.filter(currency=currency, date__lte=on, date__gte=oldest)
-        .order_by("-date")
-        .first()
-    )
-    if stored is not None and stored.date == on:
-        return stored
-    ecb = ecb_rate_to_usd(currency, on)
-    if ecb is None or (stored is not None and stored.date >= ecb[0]):
-        return stored
-    ecb_date, ecb_rate = ecb
-    try:
-        with transaction.atomic():
-            rate, _ = ExchangeRate.objects.get_or_create(
-                currency=currency,
-                date=ecb_date,
-                defaults={"rate": ecb_rate, "origin": ExchangeRate.Origin.ECB},
-            )
-    except IntegrityError:  # stored concurrently by another writer
-        rate = ExchangeRate.objects.get(currency=currency, date=ecb_date)
-    return rate
-
-
-# --- Money ----------------------------------------------------------------------
-
-
-def _times(value: Decimal | None, factor: Decimal | None) -> Decimal | None:
-    if value is None or factor is None:
-        return None
-    return (value * factor).quantize(CENTS, rounding=ROUND_HALF_EVEN)
-
-
-type RateCache = dict[tuple[str, date], ExchangeRate | None]
-
-
-def _rate_on(currency: str, on: date, rates: RateCache | None) -> ExchangeRate | None:
-    if rates is None:
-        return exchange_rate_on(currency=currency, on=on)
-    if (currency, on) not in rates:
-        rates[currency, on] = exchange_rate_on(currency=currency, on=on)
-    return rates[currency, on]
-
-
-def round_derive_money(*, funding_round: FundingRound, rates: RateCache | None = None) -> None:
-    """Fill the derived money fields of an unsaved round in place.
-
-    Pre-money from post-money and amount (or post from pre and amount), and
-    the USD figures: equal to the native ones for USD rounds, scaled from the
-    published USD amount when the source gave one, else converted with the
-    exchange rate of the announcement date (kept on the round). May run the
-    queries of `exchange_rate_on`, once per (currency, date) when given a
-    `rates` cache (an import chunk's).
-    """
-    r = funding_round
-    r.currency = (r.currency or "").strip().upper()
-    if r.amount is not None and r.post_money_valuation is not None:
-        if r.pre_money_valuation is None and r.post_money_valuation >= r.amount:
-            r.pre_money_valuation = r.post_money_valuation - r.amount
-    elif r.amount is not None and r.pre_money_valuation is not None:
-        r.post_money_valuation = r.pre_money_valuation + r.amount
-
-    r.exchange_rate = None
-    factor: Decimal | None = None
-    if not r.currency or all(
-        v is None for v in (r.amount, r.pre_money_valuation, r.post_money_valuation)
-    ):
-        r.usd_basis = FundingRound.UsdBasis.NONE
-    elif r.currency == "USD":
-        r.amount_usd_published = None
-        r.usd_basis = FundingRound.UsdBasis.SAME_CURRENCY
-        factor = Decimal(1)
-    elif r.amount_usd_published is not None and r.amount:
-        r.usd_basis = FundingRound.UsdBasis.PUBLISHED
-        factor = r.amount_usd_published / r.amount
-    else:
-        # No rate for a date out of range: validation then reports the date itself.
-        dated = isinstance(r.announced_on, date) and in_range(r.announced_on)
-        r.exchange_rate = _rate_on(r.currency, r.announced_on, rates) if dated else None
-        if r.exchange_rate is None:
-            r.usd_basis = FundingRound.UsdBasis.NONE
-        else:
-            r.usd_basis = FundingRound.UsdBasis.EXCHANGE_RATE
-            factor = r.exchange_rate.rate
-
-    r.amount_usd = _times(r.amount, factor)
-    if r.usd_basis == FundingRound.UsdBasis.PUBLISHED:
-        r.amount_usd = r.amount_usd_published
-    r.pre_money_valuation_usd = _times(r.pre_money_valuation, factor)
-    r.post_money_valuation_usd = _times(r.post_money_valuation, factor)
-
-
-# --- Rounds ---------------------------------------------------------------------
 
 
 def round_prepare(
@@ -248,15 +134,6 @@ def round_save(*, funding_round: FundingRound) -> FundingRound:
     return funding_round
 
 
-@dataclass
-class RoundDraft:
-    """A new round with its investors and sources, validated by `round_draft_prepare`."""
-
-    funding_round: FundingRound
-    investors: Sequence[ParticipationSpec] = ()
-    sources: Sequence[SourceSpec] = ()
-
-
 def _check_unique_investors(investors: Sequence[ParticipationSpec]) -> None:
     seen: set[int] = set()
     for spec in investors:
@@ -265,74 +142,6 @@ def _check_unique_investors(investors: Sequence[ParticipationSpec]) -> None:
                 {"investors": f"{spec.investor} is listed twice; one row per investor."}
             )
         seen.add(spec.investor.pk)
-
-
-def round_draft_prepare(*, draft: RoundDraft, rates: RateCache | None = None) -> None:
-    """Derive and validate a new round, its participations and sources, in memory.
-
-    The same derivation and checks as `round_create`, with no query except the
-    exchange-rate lookups of `round_derive_money` (shared through `rates`; the
-    company and investors come from the database); ValidationError when invalid.
-    """
-    round_prepare(funding_round=draft.funding_round, relations_checked=True, rates=rates)
-    _check_unique_investors(draft.investors)
-    participation_amount = Participation._meta.get_field("amount")
-    for spec in draft.investors:
-        # What Participation.full_clean checks, without building one per investor.
-        if spec.amount is not None:
-            try:
-                participation_amount.clean(spec.amount, None)
-            except ValidationError as error:
-                raise ValidationError({"investors": error.messages}) from error
-            if spec.amount < 0:
-                raise ValidationError({"investors": "An investor's amount cannot be negative."})
-    if len({s.url for s in draft.sources}) != len(draft.sources):
-        raise ValidationError({"sources": "A source URL is listed twice."})
-    for source in draft.sources:
-        # Source.full_clean's field checks, without building a Source per citation.
-        errors: dict[str, list[str]] = {}
-        for name in ("url", "title", "publisher", "published_on"):
-            field = Source._meta.get_field(name)
-            assert isinstance(field, models.Field)
-            try:
-                field.clean(getattr(source, name), None)
-            except ValidationError as error:
-                errors[name] = error.messages
-        if errors:
-            raise ValidationError(errors)
-
-
-def rounds_insert_prepared(*, drafts: Sequence[RoundDraft]) -> list[FundingRound]:
-    """Insert drafts that passed `round_draft_prepare`, with their history, in bulk.
-
-    A few statements per chunk (COPY on PostgreSQL) instead of several per
-    round; the database enforces every constraint again.
-    """
-    if not drafts:
-        return []
-    rounds = bulk_insert(FundingRound, [d.funding_round for d in drafts])
-    bulk_insert_children(
-        Participation,
-        [
-            (r.pk, s.investor.pk, s.is_lead, s.amount)
-            for r, d in zip(rounds, drafts, strict=True)
-            for s in d.investors
-        ],
-        columns=["round_id", "investor_id", "is_lead", "amount"],
-        parent_column="round_id",
-    )
-    bulk_insert_children(
-        Source,
-        [
-            (r.pk, s.url, s.title, s.publisher, s.published_on)
-            for r, d in zip(rounds, drafts, strict=True)
-            for s in d.sources
-        ],
-        columns=["round_id", "url", "title", "publisher", "published_on"],
-        parent_column="round_id",
-    )
-    rounds_changed()
-    return rounds
 
 
 def round_set_participations(
@@ -487,31 +296,16 @@ def investor_merge(*, source: Investor, target: Investor) -> Investor:
     return organization_save(organization=target)
 
 
-def rounds_reconvert(*, currency: str) -> int:
-    """Recompute the USD figures of every converted round in `currency`; returns how many changed.
-
-    Rounds are saved one by one so each change is in their history; runs a
-    few queries per round.
-    """
-    changed = 0
-    rounds = FundingRound.objects.filter(currency=currency).exclude(
-        usd_basis__in=[FundingRound.UsdBasis.PUBLISHED, FundingRound.UsdBasis.SAME_CURRENCY]
-    )
-    for funding_round in rounds.iterator():
-        before = (funding_round.amount_usd, funding_round.exchange_rate_id)
-        with transaction.atomic():
-            round_derive_money(funding_round=funding_round)
-            if (funding_round.amount_usd, funding_round.exchange_rate_id) != before:
-                funding_round.full_clean(validate_constraints=False)
-                funding_round.save()
-                changed += 1
-    if changed:
-        rounds_changed()
-    return changed
-
-
 @transaction.atomic
 def round_delete(*, funding_round: FundingRound) -> None:
     """Delete a round with its participations and sources; their history keeps them."""
     funding_round.delete()
     rounds_changed()
+
+
+@transaction.atomic
+def rounds_delete(*, rounds: QuerySet[FundingRound]) -> int:
+    """Delete several rounds (the admin's bulk action); their history keeps them."""
+    deleted, _ = rounds.delete()
+    rounds_changed()
+    return deleted
