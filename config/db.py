@@ -11,7 +11,6 @@ Elsewhere (SQLite) it is `bulk_create_with_history`.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import operator
 from collections.abc import Callable, Iterator, Sequence
@@ -27,33 +26,6 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history, get_history_model_for_model
 
 HISTORY_FIELDS = {"history_id", "history_user", "history_change_reason"}  # left to defaults
-
-
-def build[M: models.Model](model: type[M], values: dict[str, Any]) -> M:
-    """`model(**values)` through the positional path Django's `from_db` takes: half the cost.
-
-    `values` are by attribute name (`company_id`, not `company`); every other
-    field gets its default, a callable default called for each instance.
-    """
-    positions, defaults, per_instance = _field_defaults(model)
-    args = list(defaults)
-    fields = model._meta.concrete_fields
-    for position in per_instance:
-        args[position] = fields[position].get_default()
-    for name, value in values.items():
-        args[positions[name]] = value
-    return model(*args)
-
-
-@functools.cache
-def _field_defaults(
-    model: type[models.Model],
-) -> tuple[dict[str, int], tuple[Any, ...], tuple[int, ...]]:
-    """Position of each concrete field by attribute name, their defaults, which are callables."""
-    fields = model._meta.concrete_fields
-    per_instance = tuple(i for i, f in enumerate(fields) if f.has_default() and callable(f.default))
-    defaults = tuple(None if i in per_instance else f.get_default() for i, f in enumerate(fields))
-    return {f.attname: i for i, f in enumerate(fields)}, defaults, per_instance
 
 
 def bulk_insert[M: models.Model](

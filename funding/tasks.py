@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -72,17 +73,39 @@ def _failing_the_run_on_error(task: Task, run_id: int) -> Iterator[None]:
         raise
 
 
+# Python's cyclic garbage collector while an import reads or applies a chunk: see below.
+IMPORT_GC_THRESHOLD = (100_000, 50, 1000)
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Run the cyclic garbage collector rarely meanwhile (reference counting frees the rest).
+
+    An import allocates millions of short-lived objects and almost no cycles.
+    At Python's default thresholds the collector runs every 700 allocations
+    and, now and then, walks every live object (the name indexes, the chunk
+    in hand): a fifth of an import's CPU time when first measured. Restored
+    afterwards.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(*IMPORT_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 @shared_task(**IMPORT_TASK_OPTIONS)
 def import_run_start(self: Task, run_id: int) -> None:
     """Read the run's file into chunks; each chunk is then applied by `import_chunk`."""
-    with _failing_the_run_on_error(self, run_id):
+    with _failing_the_run_on_error(self, run_id), fewer_collections():
         import_run_prepare(run_id=run_id, enqueue=_enqueue_chunk)
 
 
 @shared_task(**IMPORT_TASK_OPTIONS)
 def import_chunk(self: Task, run_id: int, number: int) -> bool:
     """Apply chunk `number` of the run in one transaction (a no-op when already applied)."""
-    with _failing_the_run_on_error(self, run_id):
+    with _failing_the_run_on_error(self, run_id), fewer_collections():
         return import_chunk_apply(run_id=run_id, number=number)
     raise AssertionError  # unreachable: the context manager re-raises
 

@@ -26,14 +26,12 @@ from config.celery_app import app
 from funding.importers import RoundRow, RowError
 from funding.imports import (
     ANALYZE_AFTER_ROWS,
-    IMPORT_GC_THRESHOLD,
-    _doubled,
-    _stored_row,
-    fewer_collections,
     import_chunk_apply,
     import_run_create,
     import_run_prepare,
 )
+from funding.imports.reading import _stored_row
+from funding.imports.runs import _doubled
 from funding.models import (
     FundingRound,
     ImportRowError,
@@ -43,7 +41,13 @@ from funding.models import (
     RoundKey,
 )
 from funding.roundbook_format import CSV_COLUMNS
-from funding.tasks import import_chunk, import_runs_resume_stalled, import_sources_run_due
+from funding.tasks import (
+    IMPORT_GC_THRESHOLD,
+    fewer_collections,
+    import_chunk,
+    import_runs_resume_stalled,
+    import_sources_run_due,
+)
 from funding.versions import rounds_version
 from tests.factories import CompanyFactory, RoundFactory
 from tests.funding.importers.layouts import V4_ROUNDS, csv_text, v4_export, v4_round, write_csv
@@ -88,7 +92,7 @@ def test_a_key_stored_by_another_run_meanwhile_fails_the_chunk_and_its_retry_fin
     )
     import_run_prepare(run_id=run.pk)
     with monkeypatch.context() as patch:  # as if the key were stored after the chunk looked
-        patch.setattr("funding.imports._rounds_by_key", lambda keys: ({}, set()))
+        patch.setattr("funding.imports.matching._rounds_by_key", lambda keys: ({}, set()))
         with pytest.raises(IntegrityError):
             import_chunk_apply(run_id=run.pk, number=0)
     assert import_chunk_apply(run_id=run.pk, number=0)
@@ -321,7 +325,7 @@ def test_a_chunk_that_keeps_failing_fails_the_run_with_its_reason(tmp_path: Path
     run = import_run_create(location=str(path), trigger=ImportRun.Trigger.COMMAND)
     import_run_prepare(run_id=run.pk)
     with (
-        mock.patch("funding.imports._apply_rows", side_effect=RuntimeError("disk on fire")),
+        mock.patch("funding.imports.runs.apply_rows", side_effect=RuntimeError("disk on fire")),
         pytest.raises(RuntimeError),
     ):
         import_chunk.delay(run.pk, 0)
@@ -384,7 +388,7 @@ def test_run_now_imports_a_source(
     source = ImportSource.objects.create(name="feed", url="https://data.example.com/r.csv")
     path = rounds_file(tmp_path, v4_round("a", "Alpha AI"))
     with (
-        mock.patch("funding.imports.fetch_to_file", return_value=path),
+        mock.patch("funding.imports.runs.fetch_to_file", return_value=path),
         django_capture_on_commit_callbacks(execute=True),  # type: ignore[operator]
     ):
         admin_client.post(
@@ -405,7 +409,7 @@ def test_the_beat_task_runs_due_sources_only(
     ImportSource.objects.create(name="off", url="https://c.example.com/r.csv", enabled=False)
     path = rounds_file(tmp_path, v4_round("a", "Alpha AI"))
     with (
-        mock.patch("funding.imports.fetch_to_file", return_value=path),
+        mock.patch("funding.imports.runs.fetch_to_file", return_value=path),
         django_capture_on_commit_callbacks(execute=True),  # type: ignore[operator]
     ):
         assert import_sources_run_due() == 1
@@ -456,7 +460,7 @@ def test_created_rounds_and_their_investors_have_history(tmp_path: Path) -> None
 def test_a_large_run_refreshes_the_planner_statistics_when_it_ends(
     tmp_path: Path, postgres: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("funding.imports.ANALYZE_AFTER_ROWS", 4)
+    monkeypatch.setattr("funding.imports.runs.ANALYZE_AFTER_ROWS", 4)
     path = rounds_file(tmp_path, *(v4_round(f"a{n}", f"Analyzed {n} AI") for n in range(4)))
     assert run_import(path)[0] == "created=4 updated=0 unchanged=0 failed=0"
     with connection.cursor() as cursor:

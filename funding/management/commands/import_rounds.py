@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from funding.imports import import_chunk_apply, import_run_create, import_run_prepare
 from funding.models import ImportFormat, ImportRun
+from funding.tasks import fewer_collections
 
 
 class Command(BaseCommand):
@@ -34,14 +35,15 @@ class Command(BaseCommand):
             trigger=ImportRun.Trigger.COMMAND,
             format_name=options["format"],
         )
-        import_run_prepare(run_id=run.pk)
-        run.refresh_from_db()
-        show_bar = sys.stderr.isatty() and options.get("verbosity", 1) > 0
-        with tqdm(total=run.rows_total, unit="row", disable=not show_bar) as bar:
-            for number in range(run.chunks_total):
-                import_chunk_apply(run_id=run.pk, number=number)
-                run.refresh_from_db()
-                bar.update(run.created + run.updated + run.unchanged + run.failed - bar.n)
+        with fewer_collections():
+            import_run_prepare(run_id=run.pk)
+            run.refresh_from_db()
+            show_bar = sys.stderr.isatty() and options.get("verbosity", 1) > 0
+            with tqdm(total=run.rows_total, unit="row", disable=not show_bar) as bar:
+                for number in range(run.chunks_total):
+                    import_chunk_apply(run_id=run.pk, number=number)
+                    run.refresh_from_db()
+                    bar.update(run.created + run.updated + run.unchanged + run.failed - bar.n)
         run.refresh_from_db()
         if run.status == ImportRun.Status.FAILED:
             self.stderr.write(f"Import failed: {run.message}")
