@@ -18,6 +18,28 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from funding.news.grammar import (
+    COMPANY_AFTER,
+    COMPANY_BEFORE_VERB,
+    FROM_AFTER_MONEY,
+    INVESTOR_NAME,
+    LEADS_AFTER,
+    LEADS_BEFORE,
+    NOT_A_ROUND,
+    NOT_A_ROUND_OPENING,
+    NOT_THE_AMOUNT,
+    PARTICIPANTS_AFTER,
+    PARTICIPATED_BEFORE,
+    RAISE,
+    ROUND_WORDS,
+    STAGES,
+    SUBJECT_DESCRIBED,
+    TEXT_DATE,
+    UNDISCLOSED,
+    VALUATION_AFTER,
+    VALUATION_BEFORE,
+    WORTH,
+)
 from funding.news.money import Money, find_money, plain_amount
 from funding.news.names import NameResolver, clean_name, split_names
 
@@ -49,192 +71,17 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-# --- What the story is about -----------------------------------------------------------
-
-_RAISE = re.compile(
-    r"\b(?:rais(?:es|ed|ing|e)|secur(?:es|ed|ing)|clos(?:es|ed) (?:an? |its |the )?(?:\S+ ){0,4}"
-    r"(?:round|funding|financing)|lands?|landed|bags?|bagged|nets?|netted|snags?|snagged|"
-    r"picks? up|picked up|gets?|got|receives?|received|completes?|completed|"
-    r"nabs?|nabbed|grabs?|hauls? in|scores?|pockets?|rakes? in|draws?|attracts?|"
-    r"announc(?:es|ed) (?:an? |its |the )?(?:\S+ ){0,4}"
-    r"(?:round|funding|financing|investment|fundraising|fundraise|raise)|"
-    r"funding round|financing round|investment round|round of funding|round of financing|"
-    r"fundraising round|capital injection|"
-    r"in funding|in financing|in fresh|in new funding|investment (?:in|into)|"
-    r"(?:funds|money|capital|cash) into|"
-    r"leads? (?:an? |the )?(?:\S+ ){0,4}(?:round|investment|funding)|"
-    r"co-leads?|invests?|invested|backs|backed)\b",
-    re.IGNORECASE,
-)
-_ROUND_WORDS = re.compile(
-    r"\b(?:round|funding|financing|series [a-j]|seed|investment|raise[sd]?|valu(?:ation|ed|ing))\b",
-    re.IGNORECASE,
-)
-# A story about something else; each checked on the headline and first sentences.
-# A fund raising money for itself, in the headline or the opening sentences.
-_FUND = [
-    r"\b(?:clos(?:es|ed|ing)|launch(?:es|ed)|rais(?:es|ed)|announc(?:es|ed)|unveils?)\b[^.]{0,80}"
-    r"\b(?:fund(?: [IVX]+)?|vehicle)\b(?! round)(?!ing)",
-    r"\bnew (?:venture |vc |ai )?fund\b",
-    r"\b(?:first|final|second) close\b",
-    r"\b(?:venture capital|VC|investment|private equity|venture) (?:firm|fund)\b[^.]{0,200}?"
-    r"\b(?:has |have )?(?:raised|closed|secured|rais(?:es|ing)|clos(?:es|ing))\b",
-    r"\brais\w* [^.]{0,40}? to (?:invest in|back|finance|fund) (?:[\w-]+ ){0,4}"
-    r"(?:startups|start-ups|companies|founders)\b",
-    r"\b(?:warehouse|credit|debt|loan|lending|revolving) (?:facility|line)\b",
-    r"\bfacility from\b",
-]
-_NOT_A_ROUND_OPENING = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        *_FUND,
-        r"\b(?:agreed to (?:acquire|buy)|has acquired|acquires|to acquire|"
-        r"ha(?:s|ve) taken[- ]over|snaps? up)\b",
-        r"\b(?:lay(?:s|ing)? off|laid off|layoffs?)\b",
-        r"\b(?:initial public offering|IPO prospectus|draft red herring prospectus|"
-        r"registration statement)\b",
-        r"\breceive a grant\b",
-    )
-]
-_NOT_A_ROUND = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        *_FUND,
-        r"\b(?:acquires?|acquired|acquisition|to buy|buys|bought|takeover|merger|to acquire|"
-        r"snaps? up)\b",
-        r"\b(?:lay(?:s|ing)? off|laid off|layoffs?|job cuts?|"
-        r"cuts? (?:\S+ )?(?:jobs|staff|workforce))\b",
-        r"\b(?:IPO|initial public offering|files? (?:confidentially )?(?:to|for) "
-        r"(?:go public|an IPO|listing)|goes public|prospectus|listing on)\b",
-        r"\b(?:grant|grants|awarded)\b",
-        r"\b(?:debt (?:facility|financing)|credit (?:facility|line)|loan|venture debt|term loan|"
-        r"bonds?)\b",
-    )
-]
-
-
 def is_about_a_round(headline: str, lead: list[str]) -> bool:
     """Whether the story reports a startup raising an equity round."""
     opening = " ".join([headline, *lead[:2]])
-    if not _RAISE.search(opening) or not (
-        _ROUND_WORDS.search(opening) or find_money(opening, story=opening)
+    if not RAISE.search(opening) or not (
+        ROUND_WORDS.search(opening) or find_money(opening, story=opening)
     ):
         return False
-    if any(rule.search(headline) for rule in _NOT_A_ROUND):
+    if any(rule.search(headline) for rule in NOT_A_ROUND):
         return False
     first = " ".join(lead[:2]) if not headline else lead[0] if lead else ""
-    return not any(rule.search(first) for rule in _NOT_A_ROUND_OPENING)
-
-
-# --- Facts --------------------------------------------------------------------------
-
-_STAGES = [
-    (re.compile(r"\bpre[- ]?seed\b", re.I), "pre_seed"),
-    (re.compile(r"\bpre[- ](?:series[- ])?A\b", re.I), "seed"),
-    (re.compile(r"\bseed\b", re.I), "seed"),
-    (re.compile(r"\bangel (?:round|funding|investment)\b", re.I), "angel"),
-    (re.compile(r"\bseries[- ]([A-J])\+?(?![\w])", re.I), "series_{}"),
-    (re.compile(r"\b(?:round|Round) ([A-J])\+?(?![\w])"), "series_{}"),
-    (
-        re.compile(r"\b([A-J])(?:\+|[- ]plus)?[- ](?:series |financing |funding )?round\b"),
-        "series_{}",
-    ),
-    (re.compile(r"\b([A-J]) series\b"), "series_{}"),
-    (re.compile(r"\bconvertible notes?\b", re.I), "convertible_note"),
-    (re.compile(r"\bstrategic (?:round|investment|funding)\b", re.I), "corporate_round"),
-]
-
-_VALUATION_AFTER = re.compile(
-    r"(?P<kind>pre-money |post-money )?valu(?:ation|ing|ed|es)(?: [\w'\u2019-]+){0,6}? "
-    r"(?:of|at|to|near|around|about|over|more than|above)?\s*"
-    r"(?:roughly |about |around |nearly |over |more than |some |approximately |close to |"
-    r"almost |at least )?$",
-    re.IGNORECASE,
-)
-_WORTH = re.compile(
-    r"\b(?:(?:is|are) (?:now )?|now )worth "
-    r"(?:about |around |some |roughly |nearly |over |more than )?$",
-    re.IGNORECASE,
-)
-_VALUATION_BEFORE = re.compile(
-    r"^\s*(?P<kind>pre-money |post-money )?valuation\b",
-    re.IGNORECASE,
-)
-_NOT_THE_AMOUNT = re.compile(
-    r"\b(?:revenue|sales|ARR|run rate|market|fund|profit|loss|bought|spent|total(?:ling)? |brings? "
-    r"(?:its |the )?total|to date|previous(?:ly)?|last year|earlier|prior|cap table)\b"
-    r"\W*(?:\w+\W+){0,3}$",
-    re.IGNORECASE,
-)
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_TEXT_DATE = re.compile(rf"\bon (?:\w+day, )?({_MONTHS}) (\d{{1,2}}),? (\d{{4}})\b")
-_UNDISCLOSED = re.compile(
-    r"\b(?:undisclosed|unspecified|did not disclose|didn't disclose|not disclosed|"
-    r"declined to (?:disclose|say|reveal))\b",
-    re.IGNORECASE,
-)
-
-# Investor phrases: a list of names follows, or (for "X led") precedes.
-_NAME_RUN = r"((?:[A-Z0-9][\w.&'\u2019+-]*(?:\s(?:of|and|&|de|la|du|der|von|the|for))?\s?){1,7})"
-_LEADS_AFTER = re.compile(
-    r"\b(?:co-led by|led by|lead by|spearheaded by|headed by|with (?:\w+ )?leads? (?:from|by)|"
-    r"lead investors? (?:in the round )?(?:was|were|is|are))\s+"
-    r"(?P<names>.+?)(?=(?:,? with (?:participation|additional|support|the participation|existing)|"
-    r",? alongside|,? as well as|,? joined by|"
-    r",? and (?:existing|new|other|previous|returning|several)|"
-    r",? which|,? who|,? values|,? valuing|,\s(?!including\b)[a-z]+ing\b|,? at an?|,? according|"
-    r",\s(?:the|a|an)\s|\u2014|;|\.\s(?![a-z])|\.$|$))",
-)
-_LEADS_BEFORE = re.compile(
-    _NAME_RUN + r"(?:\(\w+\)\s)?(?<![-\w])"
-    r"(?:led|co-led|co-leads?|has taken the lead|took the lead|is leading|leads)\b"
-)
-_PARTICIPANTS_AFTER = re.compile(
-    r"(?<!previous )(?<!earlier )(?<!prior )"
-    r"\b(?:with (?:the )?participat(?:ion|ing) (?:from|of|by)|participation from|alongside|"
-    r"joined by|backed by|"
-    r"(?:[Oo]ther )?(?:[Pp]articipants|[Ii]nvestors) (?:in [^.]{0,40}? )?"
-    r"(?:included|include|including)|(?:round|funding) (?:included|includes)|"
-    r"(?:cash|money|funds|capital|investment|backing) from|"
-    r"existing (?:backers?|investors?|shareholders?)(?: such as| including| like)?|"
-    r"other investors (?:include|including)|"
-    r"(?:investors|backers|institutions|funds|firms|juggernauts|giants|companies|names|"
-    r"heavyweights|players)(?:,)? "
-    r"(?:including|include|such as|like)(?: the likes of)?|"
-    r"also participated[^.]*?from|as well as|backers include|with support from|"
-    r"along with|and (?:existing|new|returning) (?:backers|investors)|from investors including)"
-    r"\s+(?P<names>.+?)(?=(?:,? which|,? who|,\s(?!including\b)[a-z]+ing\b|,\s[a-z]+ed\b|"
-    r",? at an?|,? values|"
-    r",? state media|\sreported\b|\u2014|"
-    r",? according|,? the company|,? it said|,? to |;|\.\s(?![a-z])|\.$|$))",
-)
-# "raised $600 million from Alibaba Group Holding Ltd. and other investors"
-_FROM_AFTER_MONEY = re.compile(
-    r"^\s*(?:\([^)]*\)\s*)?(?:in (?:[\w-]+ ){0,4})?from\s+(?P<names>.+?)"
-    r"(?=(?:,? at an?|,\s(?!including\b)[a-z]+ing\b|,? which|,? according|,? state media|"
-    r"\sreported\b|;|"
-    r"\.\s(?![a-z])|\.$|$))"
-)
-_PARTICIPATED_BEFORE = re.compile(
-    r"(?P<clause>[^,;:]{0,160}?)\s(?:also )?(?:participated|joined the round|joined in)\b"
-)
-_COMPANY_BEFORE_VERB = re.compile(
-    r"(?P<name>(?:[A-Z0-9][\w.&'\u2019+-]*\s){0,5}?(?:[A-Z0-9]|[a-z]+[A-Z])[\w.&'\u2019+-]*)"
-    r"(?:,\s(?:a|an|the|which|one|its|now)\b[^,]{3,160},|,)?"
-    r"(?:\s(?:on \w+day|this week|today|last week|on \w+ \d{1,2}))?"
-    r"\s(?:(?:says|said|revealed|announced|confirmed|disclosed)"
-    r"(?: on \w+day)? (?:that )?it )?"
-    r"(?:has |have |had |is |was |may have )?(?:reportedly |just |now |also )?"
-    r"(?:(?:nearing|near|close to|in talks for) a deal to |(?:set|looking|seeking) to )?"
-    r"(?:rais(?:es|ed|ing)|secur(?:es|ed)|clos(?:es|ed)|lands|landed|bags|bagged|nets|netted|"
-    r"snags|snagged|picks up|picked up|gets|got|receives|received|completes|completed|"
-    r"announces|announced|draws|drew|attracts|attracted|scores|scored|grabs|hauls|nabs|collects|"
-    r"wins|won|seals|sealed|valued|raise)\b"
-)
-_COMPANY_AFTER = re.compile(
-    r"\b(?:round|investment|funding|financing|stake|stakes|bet|backs|backing|led|leads|invests|"
-    r"invested|funds|money|capital|cash)\s(?:in|into|for)\s(?P<name>(?:\S+\s?){1,10})"
-)
+    return not any(rule.search(first) for rule in NOT_A_ROUND_OPENING)
 
 
 @dataclass
@@ -291,33 +138,27 @@ def _valuation_kind(sentence: str, money: Money) -> str | None:
     """ "post" or "pre" when `money` in `sentence` is a valuation, else None."""
     before = sentence[max(0, money.start - 90) : money.start]
     after = sentence[money.end : money.end + 40]
-    if _WORTH.search(before):
+    if WORTH.search(before):
         return "post"
-    for match in (_VALUATION_AFTER.search(before), _VALUATION_BEFORE.search(after)):
+    for match in (VALUATION_AFTER.search(before), VALUATION_BEFORE.search(after)):
         if match:
             return "pre" if (match.group("kind") or "").startswith("pre") else "post"
     return None
 
 
 def _stage(sentence: str) -> str | None:
-    for pattern, stage in _STAGES:
+    for pattern, stage in STAGES:
         match = pattern.search(sentence)
         if match:
             return stage.format(match.group(1).lower()) if "{}" in stage else stage
     return None
 
 
-# "SenseTime, a Beijing-based face recognition brand, says ...": the subject, described.
-_SUBJECT_DESCRIBED = re.compile(
-    r"^(?P<name>[A-Z0-9][\w.&'\u2019+-]*(?:\s[A-Z0-9][\w.&'\u2019+-]*){0,4}),\s(?:a|an|the|one)\s"
-)
-
-
 def _company(sentence: str) -> str | None:
-    for match in _COMPANY_BEFORE_VERB.finditer(sentence):
+    for match in COMPANY_BEFORE_VERB.finditer(sentence):
         if name := clean_name(match.group("name")):
             return name
-    for match in _COMPANY_AFTER.finditer(sentence):
+    for match in COMPANY_AFTER.finditer(sentence):
         names = split_names(re.split(r"\s(?:with|from|by|at|to|as|led)\s", match.group("name"))[0])
         if names:
             return names[0]
@@ -334,7 +175,7 @@ def _names_after(pattern: re.Pattern[str], sentence: str) -> list[str]:
 def _participated(sentence: str) -> list[str]:
     """ "Temasek and retailer Suning.com also participated": the names of the clause."""
     names: list[str] = []
-    for match in _PARTICIPATED_BEFORE.finditer(sentence):
+    for match in PARTICIPATED_BEFORE.finditer(sentence):
         clause = re.split(r"\b(?:in which|which|where|that|while|after|with)\b", match["clause"])[
             -1
         ]
@@ -345,7 +186,7 @@ def _participated(sentence: str) -> list[str]:
 def _from_investors(sentence: str, story: str) -> list[str]:
     names: list[str] = []
     for money in find_money(sentence, story=story):
-        if match := _FROM_AFTER_MONEY.match(sentence[money.end :]):
+        if match := FROM_AFTER_MONEY.match(sentence[money.end :]):
             names += [n for n in split_names(match["names"]) if n not in names]
     return names
 
@@ -359,28 +200,24 @@ def _names_before(pattern: re.Pattern[str], sentence: str) -> list[str]:
     return names
 
 
-# A "company" with an investor's name raising money is a fund, not a startup.
-_INVESTOR_NAME = re.compile(r"\b(?:Fund|Ventures|Capital|Partners|Investments)$")
-
-
 def _company_and_amount(
     found: Round, candidates: list[str], story: str, names: NameResolver
 ) -> None:
     """From the first sentences that report a raise: who raised, and how much."""
     for index, sentence in enumerate(candidates[:6]):
-        if not _RAISE.search(sentence):
+        if not RAISE.search(sentence):
             continue
         confidence = 0.9 if index <= 1 else 0.7
         # Once the company is known, a later sentence gives the amount only if it is about
         # the round (not "the $29 billion price tag OpenAI received").
-        about_the_round = found.company is None or _ROUND_WORDS.search(sentence)
+        about_the_round = found.company is None or ROUND_WORDS.search(sentence)
         if found.company is None and (name := _company(sentence)):
             found.company = names.company(name)
             found.note("company", sentence, confidence)
         if found.amount is None and about_the_round:
             for money in find_money(sentence, story=story):
                 before = sentence[max(0, money.start - 60) : money.start]
-                if _valuation_kind(sentence, money) or _NOT_THE_AMOUNT.search(before):
+                if _valuation_kind(sentence, money) or NOT_THE_AMOUNT.search(before):
                     continue
                 found.amount, found.currency = money.amount, money.currency
                 found.note("amount", sentence, confidence)
@@ -414,7 +251,7 @@ def _investors(found: Round, candidates: list[str], story: str, names: NameResol
     """Leads, then the other participants; never the company itself, never a name twice."""
     taken = {names.key(found.company)}
     for sentence in candidates[:8]:
-        for name in _names_after(_LEADS_AFTER, sentence) + _names_before(_LEADS_BEFORE, sentence):
+        for name in _names_after(LEADS_AFTER, sentence) + _names_before(LEADS_BEFORE, sentence):
             resolved = names.investor(name)
             if names.key(resolved) not in taken:
                 taken.add(names.key(resolved))
@@ -422,7 +259,7 @@ def _investors(found: Round, candidates: list[str], story: str, names: NameResol
                 found.note("leads", sentence, 0.85)
     for sentence in candidates[:8]:
         others = (
-            _names_after(_PARTICIPANTS_AFTER, sentence)
+            _names_after(PARTICIPANTS_AFTER, sentence)
             + _participated(sentence)
             + _from_investors(sentence, story)
         )
@@ -437,7 +274,7 @@ def _investors(found: Round, candidates: list[str], story: str, names: NameResol
 def _announced_on(found: Round, candidates: list[str]) -> None:
     """The date the text gives for the announcement, else the story's own date."""
     for sentence in candidates[:4]:
-        match = _TEXT_DATE.search(sentence)
+        match = TEXT_DATE.search(sentence)
         if match is None:
             continue
         try:
@@ -477,19 +314,17 @@ def extract(
         # The raise told without the name ("A Chinese AI startup has closed a $600 million
         # round"): the company is the subject the next sentences describe.
         for sentence in candidates[1:5]:
-            if (match := _SUBJECT_DESCRIBED.match(sentence)) and (
-                name := clean_name(match["name"])
-            ):
+            if (match := SUBJECT_DESCRIBED.match(sentence)) and (name := clean_name(match["name"])):
                 found.company = names.company(name)
                 found.note("company", sentence, 0.6)
                 break
-    if found.company is None or _INVESTOR_NAME.search(found.company):
+    if found.company is None or INVESTOR_NAME.search(found.company):
         return []
     _valuations_and_stage(found, candidates, story)
     _investors(found, candidates, story, names)
     _announced_on(found, candidates)
     if found.amount is None and (
-        undisclosed := next((s for s in candidates[:4] if _UNDISCLOSED.search(s)), None)
+        undisclosed := next((s for s in candidates[:4] if UNDISCLOSED.search(s)), None)
     ):
         found.note("amount", undisclosed, 0.8)
     return [found]
