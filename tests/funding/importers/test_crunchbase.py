@@ -17,7 +17,7 @@ from django.core.management import call_command
 from bench.generate import generate
 from funding.importers import importer_for
 from funding.importers.base import CellError, RoundRow
-from funding.importers.crunchbase import _leads, display_money
+from funding.importers.crunchbase_cells import display_money, lead_flags
 from funding.importers.files import open_bundle
 from funding.importers.stages import stage_for
 from funding.models import FundingRound, ImportRun
@@ -422,8 +422,8 @@ def test_reading_a_v4_export_keeps_memory_flat_as_the_file_grows(tmp_path: Path)
 
 
 def test_a_v4_rounds_leads_keep_the_order_of_its_cell() -> None:
-    assert list(_leads({"lead_investor_uuids": "b2, a1 ,b2,,c3"})) == ["b2", "a1", "c3"]
-    assert _leads({}) == {}
+    assert list(lead_flags({"lead_investor_uuids": "b2, a1 ,b2,,c3"})) == ["b2", "a1", "c3"]
+    assert lead_flags({}) == {}
 
 
 @pytest.mark.django_db
