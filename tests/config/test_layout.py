@@ -1,0 +1,49 @@
+"""The code's layout rules, checked on the source: modules stay small, and rounds,
+participations and sources are written on one path, the services."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = ("api", "companies", "config", "funding")
+MAX_LINES = 450
+
+
+def _modules() -> list[Path]:
+    return sorted(
+        path
+        for app in APPS
+        for path in (ROOT / app).rglob("*.py")
+        if "migrations" not in path.parts
+    )
+
+
+def test_no_app_module_is_over_450_lines() -> None:
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in _modules()
+        if (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}
+
+
+WRITES = re.compile(
+    r"formset\.save\(|super\(\)\.save_related\(|"
+    r"\b(?:FundingRound|Participation|Source)\.objects\.(?:create|bulk_create|update_or_create|"
+    r"get_or_create)\(|(?<!def )\brounds_changed\(\)"
+)
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_rounds_are_written_by_the_services_only(path: Path) -> None:
+    if path.is_relative_to(ROOT / "funding" / "services"):
+        return
+    code = "\n".join(
+        line for line in path.read_text().splitlines() if not line.lstrip().startswith("#")
+    )
+    code = re.sub(r'"""[\s\S]*?"""', "", code)  # docstrings may name what they avoid
+    assert WRITES.findall(code) == []
