@@ -1,13 +1,15 @@
 """gunicorn settings for the container: `gunicorn --config config/gunicorn.py config.wsgi`.
 
 Loaded by path, before Django and before the project is importable: environment
-variables only. Logs go as JSON lines to stdout in the same shape as the
-application's own (settings.LOGGING repeats this formatter for that reason).
+variables only. Logs go as JSON lines to stdout through the application's own
+logging configuration (config/log.py, which settings.LOGGING is built with).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+from pathlib import Path
 
 bind = f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -21,26 +23,17 @@ worker_tmp_dir = "/dev/shm"  # noqa: S108 (tmpfs in containers, not a shared /tm
 # No runtime control interface in the container (gunicorn 27 opens one by default).
 control_socket_disable = True
 
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
-    },
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "json",
-        },
-    },
-    "root": {"handlers": ["stdout"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {
+# The application's logging configuration (config/log.py), loaded by path as this file is.
+_log_path = Path(__file__).with_name("log.py")
+_log_spec = importlib.util.spec_from_file_location("roundbook_log", _log_path)
+if _log_spec is None or _log_spec.loader is None:
+    raise ImportError(f"cannot load {_log_path}")
+_log = importlib.util.module_from_spec(_log_spec)
+_log_spec.loader.exec_module(_log)
+logconfig_dict = _log.logging_config(
+    os.environ.get("LOG_LEVEL", "INFO"),
+    loggers={
         "gunicorn.error": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
         "gunicorn.access": {"handlers": ["stdout"], "level": "INFO", "propagate": False},
     },
-}
+)

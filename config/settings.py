@@ -20,6 +20,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from config.log import logging_config
+
 # Lets admin and form classes be subscripted for type checking (ModelAdmin[Company]).
 django_stubs_ext.monkeypatch()
 
@@ -344,30 +346,14 @@ EXCHANGE_RATE_MAX_AGE_DAYS = env.int("EXCHANGE_RATE_MAX_AGE_DAYS", default=31)
 
 # --- Logging: JSON lines to stdout --------------------------------------------
 LOG_LEVEL: str = env.str("LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
-    },
-    "handlers": {
-        "stdout": {
-            "class": "logging.StreamHandler",
-            "stream": "ext://sys.stdout",
-            "formatter": "json",
-        },
-    },
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    "loggers": {
+LOGGING = logging_config(
+    LOG_LEVEL,
+    loggers={
         "django.db.backends": {"level": "INFO"},
         # Its start-up line in every process (commands whose stdout is data included).
         "axes": {"level": "WARNING"},
     },
-}
+)
 # Celery workers and beat log through LOGGING too, instead of their own text format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 

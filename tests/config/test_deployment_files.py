@@ -5,6 +5,7 @@ CI also validates the compose file with docker-compose itself (`.ci/run`).
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from pathlib import Path
 from typing import Any
@@ -103,3 +104,17 @@ def test_uploaded_imports_are_shared_by_web_and_workers(compose: dict[str, Any])
         )
         environment = compose["services"][service]["environment"]
         assert environment["IMPORT_UPLOAD_DIR"] == "/var/lib/roundbook/imports"
+
+
+def test_gunicorn_logs_through_the_settings_logging_configuration(settings: Any) -> None:
+    """One logging configuration: gunicorn's (loaded by path, as gunicorn loads it) has the
+    settings' formatter and handler, and only adds its own two loggers."""
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "config/gunicorn.py")
+    assert spec is not None
+    assert spec.loader is not None
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    ours = conf.logconfig_dict
+    for part in ("formatters", "handlers", "root"):
+        assert ours[part] == settings.LOGGING[part], part
+    assert set(ours["loggers"]) == {"gunicorn.error", "gunicorn.access"}
