@@ -280,26 +280,20 @@ class _SideFiles:
     def v4_row(self, record: Record, errors: dict[str, str]) -> RoundRow | None:
         c = record.cells
         country, city, website, description = self.organization(c.get("org_uuid", ""))
-        company = cell(record, errors, "org_name", name_cell)
-        stage = stage_for(c.get("investment_type", ""))
-        if stage is None:
-            errors["investment_type"] = f"unknown investment type {c.get('investment_type')!r}"
-        announced = cell(record, errors, "announced_on", date_cell)
         uuid = c.get("uuid", "").strip()
-        row = RoundRow(
-            line=record.line,
-            raw=record.raw,
-            key=f"crunchbase:{uuid}" if uuid else "",
-            company=company or "",
-            stage=stage or "",
-            announced_on=announced[0].isoformat() if announced else "",
+        row = _started_row(
+            record,
+            errors,
+            company_column="org_name",
+            stage_column="investment_type",
+            stage=stage_for(c.get("investment_type", "")),
+            uuid=uuid,
             company_fields={
                 "country": country or self.country(c.get("country_code", "")),
                 "city": city or c.get("city", "").strip()[:100],
                 "website": website,
                 "description": description,
             },
-            sources=crunchbase_source(record, errors),
         )
         money(record, errors, row, post_currency_column="post_money_valuation_currency_code")
         leads = lead_flags(c)
@@ -322,32 +316,22 @@ class _SideFiles:
         row.investors = [{"name": n, "slug": "", "is_lead": lead} for n, lead in investors.items()]
         if unnamed:
             row.warnings["investors"] = unnamed_investors(unnamed, "not recorded")
-        if not row.key and company and announced:
-            row.key = hash_key("crunchbase", match_key(company), row.stage, row.announced_on)
-        return row
+        return _keyed(row)
 
     def v2_row(self, record: Record, errors: dict[str, str]) -> RoundRow | None:
         c = record.cells
-        company = cell(record, errors, "company_name", name_cell)
-        stage = stage_for(c.get("funding_round_type", ""), c.get("funding_round_code", ""))
-        if stage is None:
-            errors["funding_round_type"] = (
-                f"unknown funding round type {c.get('funding_round_type')!r}"
-            )
-        announced = cell(record, errors, "announced_on", date_cell)
         uuid = c.get("funding_round_uuid", "").strip()
-        row = RoundRow(
-            line=record.line,
-            raw=record.raw,
-            key=f"crunchbase:{uuid}" if uuid else "",
-            company=company or "",
-            stage=stage or "",
-            announced_on=announced[0].isoformat() if announced else "",
+        row = _started_row(
+            record,
+            errors,
+            company_column="company_name",
+            stage_column="funding_round_type",
+            stage=stage_for(c.get("funding_round_type", ""), c.get("funding_round_code", "")),
+            uuid=uuid,
             company_fields={
                 "country": self.country(c.get("country_code", "")),
                 "city": c.get("city", "").strip()[:100],
             },
-            sources=crunchbase_source(record, errors),
         )
         money(record, errors, row, post_currency_column="pre_money_currency_code")
         investors = dict.fromkeys(cell(record, errors, "investor_names", name_list) or [], False)
@@ -362,9 +346,43 @@ class _SideFiles:
                 unnamed, "the round keeps investor_names, without these lead flags"
             )
         row.investors = [{"name": n, "slug": "", "is_lead": lead} for n, lead in investors.items()]
-        if not row.key and company and announced:
-            row.key = hash_key("crunchbase", match_key(company), row.stage, row.announced_on)
-        return row
+        return _keyed(row)
+
+
+def _started_row(
+    record: Record,
+    errors: dict[str, str],
+    *,
+    company_column: str,
+    stage_column: str,
+    stage: str | None,
+    uuid: str,
+    company_fields: dict[str, str],
+) -> RoundRow:
+    """What the v4 and 2.x rounds files share: company, stage, date, key and source."""
+    company = cell(record, errors, company_column, name_cell)
+    if stage is None:
+        errors[stage_column] = (
+            f"unknown {stage_column.replace('_', ' ')} {record.cells.get(stage_column)!r}"
+        )
+    announced = cell(record, errors, "announced_on", date_cell)
+    return RoundRow(
+        line=record.line,
+        raw=record.raw,
+        key=f"crunchbase:{uuid}" if uuid else "",
+        company=company or "",
+        stage=stage or "",
+        announced_on=announced[0].isoformat() if announced else "",
+        company_fields=company_fields,
+        sources=crunchbase_source(record, errors),
+    )
+
+
+def _keyed(row: RoundRow) -> RoundRow:
+    """A round without a Crunchbase uuid keyed by company, stage and date."""
+    if not row.key and row.company and row.announced_on:
+        row.key = hash_key("crunchbase", match_key(row.company), row.stage, row.announced_on)
+    return row
 
 
 def _ui_row(record: Record, errors: dict[str, str]) -> RoundRow | None:
