@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from api.fields import EventDateField, SlugField, SlugOutField, TextField, WebURLField
 from api.pagination import PageNumberPagination
 from api.views import APIViewMixin
+from companies.filters import CompanyFilter, InvestorFilter
 from companies.models import COUNTRY_CODES, Company, CompanyStatus, Investor, InvestorKind
 from companies.services import (
     company_create,
@@ -24,7 +25,6 @@ from companies.services import (
     investor_update,
     organization_delete,
 )
-from funding.filters import CompanyFilter, InvestorFilter
 
 
 def country_field() -> serializers.ChoiceField:

@@ -11,11 +11,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from api.links import api_query
+from companies.filters import COUNTRY_CHOICES, CompanyFilter, InvestorFilter, filter_messages
 from companies.models import Company, CompanyStatus, Investor, InvestorKind
 from funding import charts, selectors
-from funding.filters import COUNTRY_CHOICES, CompanyFilter, InvestorFilter, filter_messages
 from funding.formatting import format_date_at_precision
-from funding.views import api_query
 
 ROWS_PER_PAGE = 50
 

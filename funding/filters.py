@@ -1,4 +1,4 @@
-"""Filters shared by the rounds API and the rounds pages, so a query string works on both.
+"""Filters of rounds, shared by the rounds API and pages, so a query string works on both.
 
 Every parameter is validated: a bad date, a non-number, an unknown stage,
 country or ordering makes the filter set invalid with a message naming the
@@ -11,17 +11,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import django_filters as filters
-from django import forms
-from django.core.exceptions import ValidationError
-from django.core.validators import ProhibitNullCharactersValidator
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.db.models.expressions import OrderBy
-from django_countries import countries
-from drf_spectacular.utils import extend_schema_field
 
-from companies.models import Company, CompanyStatus, Investor, InvestorKind
-from companies.names import match_key
-from companies.text import SINGLE_LINE_CONTROL
+from companies.filters import (
+    COUNTRY_CHOICES,
+    CountryFilter,
+    FilterSet,
+    TextFilter,
+    filter_messages,
+    search_companies,
+)
 from funding.models import FundingRound, Participation, Stage
 
 # Public ordering keys → SQL ordering; `id` breaks ties so every ordering is total
@@ -40,72 +40,6 @@ ROUND_ORDERINGS: dict[str, tuple[OrderBy, ...]] = {
 DEFAULT_ROUND_ORDERING = "-announced_on"
 # Amounts are Decimal(20, 2): a bound beyond what a round can hold is an error, not a query.
 MAX_AMOUNT = 10**18
-COUNTRY_CHOICES = [(code, name) for code, name in countries]
-
-
-# Free text in a query string (a search, a slug): no control characters and at most 200
-# characters. The schema states the same rule (pattern, maxLength), so generated clients
-# and fuzzers know exactly what is refused.
-TEXT_MAX_LENGTH = 200
-TEXT_PATTERN = "^[^\\u0000-\\u001f\\u007f]*$"
-TEXT_MESSAGE = f"Give at most {TEXT_MAX_LENGTH} characters, without control characters."
-
-
-def no_control_characters(value: str) -> None:
-    if SINGLE_LINE_CONTROL.search(value):
-        raise ValidationError(TEXT_MESSAGE, code="control_characters")
-
-
-class TextField(forms.CharField):
-    """Not stripped: a control character is refused, not trimmed away."""
-
-    default_error_messages = {"max_length": TEXT_MESSAGE}
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max_length", TEXT_MAX_LENGTH)
-        kwargs.setdefault("strip", False)
-        super().__init__(*args, **kwargs)
-        self.validators = [
-            v for v in self.validators if not isinstance(v, ProhibitNullCharactersValidator)
-        ] + [no_control_characters]
-
-
-@extend_schema_field({"type": "string", "maxLength": TEXT_MAX_LENGTH, "pattern": TEXT_PATTERN})
-class TextFilter(filters.CharFilter):
-    """A free-text parameter under the text rule above."""
-
-    field_class = TextField
-
-
-class CountryFilter(filters.ChoiceFilter):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("choices", COUNTRY_CHOICES)
-        kwargs.setdefault("help_text", "ISO 3166-1 alpha-2 code of the headquarters, e.g. CN")
-        super().__init__(*args, **kwargs)
-
-
-class FilterSet(filters.FilterSet):
-    """Country codes are accepted in either case ("cn" means CN)."""
-
-    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
-        if data is not None and "country" in data:
-            data = data.copy()
-            data["country"] = str(data["country"]).upper()
-        super().__init__(data, *args, **kwargs)
-
-
-def search_companies(queryset: QuerySet[Any], prefix: str, value: str) -> QuerySet[Any]:
-    """Name, slug or alias contains `value`, whatever the case or accents."""
-    key = match_key(value)
-    condition = Q(**{f"{prefix}name__icontains": value.strip()})
-    if key:
-        condition |= Q(**{f"{prefix}match_keys__contains": key})
-    return queryset.filter(condition)
-
-
-def filter_messages(filterset: filters.FilterSet) -> list[str]:
-    """ "announced_after: Enter a valid date." for every rejected parameter."""
-    return [f"{name}: {' '.join(errors)}" for name, errors in filterset.errors.items()]
 
 
 class RoundFilter(FilterSet):
@@ -178,28 +112,15 @@ class RoundFilter(FilterSet):
         return queryset.order_by(*ROUND_ORDERINGS[value])
 
 
-class CompanyFilter(FilterSet):
-    q = TextFilter(method="filter_q", help_text="Text in the name or aliases")
-    country = CountryFilter()
-    sector = TextFilter(field_name="sectors__slug", help_text="Sector slug")
-    status = filters.ChoiceFilter(choices=CompanyStatus.choices)
-
-    class Meta:
-        model = Company
-        fields: list[str] = []
-
-    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return search_companies(queryset, "", value)
-
-
-class InvestorFilter(FilterSet):
-    q = TextFilter(method="filter_q", help_text="Text in the name or aliases")
-    country = CountryFilter(help_text="ISO 3166-1 alpha-2 code, e.g. US")
-    kind = filters.ChoiceFilter(choices=InvestorKind.choices)
-
-    class Meta:
-        model = Investor
-        fields: list[str] = []
-
-    def filter_q(self, queryset: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
-        return search_companies(queryset, "", value)
+__all__ = [
+    "COUNTRY_CHOICES",
+    "DEFAULT_ROUND_ORDERING",
+    "MAX_AMOUNT",
+    "ROUND_ORDERINGS",
+    "CountryFilter",
+    "FilterSet",
+    "RoundFilter",
+    "TextFilter",
+    "filter_messages",
+    "search_companies",
+]

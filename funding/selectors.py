@@ -33,7 +33,6 @@ from django.db.models.functions import Coalesce, TruncQuarter, TruncYear
 from companies.models import Company, Investor, Sector
 from funding.models import FundingRound, Participation, Source, Stage
 from funding.roundbook_format import round_rows
-from funding.tables import RoundRow, round_table
 from funding.versions import figures_get, figures_set, rounds_version
 
 # Stage groups of the dashboard chart, in stacking order.
@@ -154,15 +153,15 @@ def year_totals(today: date) -> YearTotals:
     )
 
 
-def latest_rounds(limit: int = 10) -> list[RoundRow]:
-    """Newest announced first, as table rows: 1 query."""
-    return round_table(round_rows(FundingRound.objects.order_by("-announced_on", "-id")[:limit]))
+def latest_rounds(limit: int = 10) -> list[dict[str, Any]]:
+    """Newest announced first, as `round_rows` values: 1 query."""
+    return list(round_rows(FundingRound.objects.order_by("-announced_on", "-id")[:limit]))
 
 
-def largest_rounds(since: date, limit: int = 10) -> list[RoundRow]:
-    """Largest by USD amount announced on or after `since`, as table rows: 1 query."""
+def largest_rounds(since: date, limit: int = 10) -> list[dict[str, Any]]:
+    """Largest by USD amount announced on or after `since`, as `round_rows` values: 1 query."""
     rounds = FundingRound.objects.filter(announced_on__gte=since, amount_usd__isnull=False)
-    return round_table(round_rows(rounds.order_by("-amount_usd", "-id")[:limit]))
+    return list(round_rows(rounds.order_by("-amount_usd", "-id")[:limit]))
 
 
 def most_active_investors(since: date, limit: int = 10) -> QuerySet[Investor]:

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 
+from api.links import api_query
 from funding import charts, selectors
+from funding.exports import rounds_csv_response
 from funding.feeds import RoundFeed
 from funding.filters import DEFAULT_ROUND_ORDERING, RoundFilter, filter_messages
 from funding.models import FundingRound, Stage
-from funding.roundbook_format import csv_rows, round_records, round_rows
+from funding.roundbook_format import round_rows
 from funding.tables import RoundRow, round_table
 
 ROUNDS_PER_PAGE = 50
@@ -40,13 +40,6 @@ def bad_filter(filterset: RoundFilter) -> HttpResponse:
         status=400,
         content_type="text/plain; charset=utf-8",
     )
-
-
-def api_query(path: str, params: QueryDict) -> str:
-    """The API URL answering the same question as a page (its `page` number dropped)."""
-    params = params.copy()
-    params.pop("page", None)
-    return f"{path}?{params.urlencode()}" if params else path
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -75,8 +68,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "quarter_legend": charts.legend(selectors.STAGE_GROUPS),
             "quarter_rows": _quarter_rows(bars),
             "stage_groups": selectors.STAGE_GROUPS,
-            "latest": selectors.latest_rounds(),
-            "largest": selectors.largest_rounds(year_ago),
+            "latest": round_table(selectors.latest_rounds()),
+            "largest": round_table(selectors.largest_rounds(year_ago)),
             "active_investors": active_investors,
             "year_ago": year_ago,
             "api_url": "/api/v1/stats/funding/?period=quarter&group_by=stage",
@@ -227,13 +220,6 @@ def round_detail(request: HttpRequest, round_id: int) -> HttpResponse:
     )
 
 
-class _Echo:
-    """A file-like object whose write() returns the line, for csv.writer in a stream."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def round_export_csv(request: HttpRequest) -> HttpResponseBase:
     """Streams exactly the rounds the same query string shows on /rounds/, every page of them.
 
@@ -242,11 +228,7 @@ def round_export_csv(request: HttpRequest) -> HttpResponseBase:
     filterset = round_filter(request.GET)
     if not filterset.is_valid():
         return bad_filter(filterset)
-    writer = csv.writer(_Echo())
-    lines: Iterator[str] = (writer.writerow(row) for row in csv_rows(round_records(filterset.qs)))
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="roundbook-rounds.csv"'
-    return response
+    return rounds_csv_response(filterset.qs, "roundbook-rounds.csv")
 
 
 round_feed_view = RoundFeed()

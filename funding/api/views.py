@@ -4,15 +4,12 @@ funding statistics."""
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import CharField, Count, F, Max, QuerySet, Sum, Value
 from django.db.models.functions import Trunc
-from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -33,13 +30,12 @@ from funding.api.serializers import (
     StatsQuerySerializer,
     ValuationSeriesSerializer,
 )
+from funding.exports import rounds_csv_response
 from funding.filters import DEFAULT_ROUND_ORDERING, ROUND_ORDERINGS, RoundFilter
 from funding.models import FundingRound
 from funding.roundbook_format import (
-    csv_rows,
     plain,
     records_from_rows,
-    round_records,
     round_rows,
 )
 from funding.services import (
@@ -59,20 +55,6 @@ _CSV_PARAMETER = OpenApiParameter(
     description="`csv` streams every filtered round (same as `Accept: text/csv`) in the "
     "roundbook CSV columns, unpaginated.",
 )
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_response(rounds: QuerySet[FundingRound], filename: str) -> StreamingHttpResponse:
-    """The rounds as roundbook CSV, streamed (one query, read 2,000 rounds at a time)."""
-    writer = csv.writer(_Echo())
-    lines: Iterator[str] = (writer.writerow(row) for row in csv_rows(round_records(rounds)))
-    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 class RoundListMixin(APIViewMixin, viewsets.GenericViewSet[FundingRound]):
@@ -95,7 +77,7 @@ class RoundListMixin(APIViewMixin, viewsets.GenericViewSet[FundingRound]):
 
     def rounds_response(self, request: Request, rounds: QuerySet[FundingRound]) -> Any:
         if request.accepted_renderer.format == "csv":
-            return csv_response(rounds.order_by(*_orderings(request)), self.csv_filename)
+            return rounds_csv_response(rounds.order_by(*_orderings(request)), self.csv_filename)
         paginator = self.paginator
         assert isinstance(paginator, CursorPagination)
         ordering = ordering_for(

@@ -15,12 +15,12 @@ from companies.dates import DATE_RANGE_MESSAGE, in_range
 from companies.links import WEB_URL_MESSAGE, is_web_url
 from companies.text import control_character_message
 from funding.models import CURRENCY_CODES, DatePrecision
+from funding.roundbook_format import FORMULA_STARTS
 
 # Decimal(20, 2): 18 digits before the point.
 MAX_MONEY = Decimal("999999999999999999.99")
 MAX_RAW = 2000  # characters of a rejected row kept for the admin
 MAX_NAME = 200
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _CURRENCIES = frozenset(CURRENCY_CODES)
 
 

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from django.http import QueryDict
 
+from companies.filters import CompanyFilter, InvestorFilter
 from companies.services import company_update
-from funding.filters import CompanyFilter, InvestorFilter, RoundFilter
+from funding.filters import RoundFilter
 from funding.models import FundingRound
 from funding.services import ParticipationSpec
 from tests.factories import CompanyFactory, InvestorFactory, RoundFactory
