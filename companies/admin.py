@@ -12,9 +12,9 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from companies.models import Company, Investor, Sector
 from companies.services import organization_save
-from funding.formatting import format_date_at_precision, format_money, format_usd
 from funding.models import FundingRound, Participation
 from funding.services import investor_merge
+from web.formatting import format_date_at_precision, format_money, format_usd
 
 
 @admin.register(Sector)

@@ -14,8 +14,9 @@ from django.urls import reverse
 from api.links import api_query
 from companies.filters import COUNTRY_CHOICES, CompanyFilter, InvestorFilter, filter_messages
 from companies.models import Company, CompanyStatus, Investor, InvestorKind
-from funding import charts, selectors
-from funding.formatting import format_date_at_precision
+from funding import selectors
+from web import charts
+from web.formatting import format_date_at_precision
 
 ROWS_PER_PAGE = 50
 

@@ -9,7 +9,6 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
-from funding.formatting import format_date_at_precision, format_money, format_usd
 from funding.models import ExchangeRate, FundingRound, Participation, Source
 from funding.services import (
     ParticipationSpec,
@@ -21,6 +20,7 @@ from funding.services import (
     round_set_sources,
     rounds_delete,
 )
+from web.formatting import format_date_at_precision, format_money, format_usd
 
 
 class ParticipationInline(admin.TabularInline[Participation, FundingRound]):

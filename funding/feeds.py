@@ -13,8 +13,8 @@ from django.utils.feedgenerator import Atom1Feed
 
 from companies.text import printable
 from funding.filters import RoundFilter
-from funding.formatting import format_date_at_precision, format_money, format_usd
 from funding.models import FundingRound
+from web.formatting import format_date_at_precision, format_money, format_usd
 
 FEED_ITEMS = 50
 

@@ -17,9 +17,9 @@ from urllib.parse import quote
 from django.urls import reverse
 from django.utils.http import RFC3986_SUBDELIMS
 
-from funding.formatting import format_date_at_precision, format_money, format_usd
 from funding.models import Stage
 from funding.roundbook_format import row_investors
+from web.formatting import format_date_at_precision, format_money, format_usd
 
 _STAGE_LABELS = dict(Stage.choices)
 

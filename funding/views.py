@@ -16,13 +16,14 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from api.links import api_query
-from funding import charts, selectors
+from funding import selectors
 from funding.exports import rounds_csv_response
 from funding.feeds import RoundFeed
 from funding.filters import DEFAULT_ROUND_ORDERING, RoundFilter, filter_messages
 from funding.models import FundingRound, Stage
 from funding.roundbook_format import round_rows
 from funding.tables import RoundRow, round_table
+from web import charts
 
 ROUNDS_PER_PAGE = 50
 DASHBOARD_QUARTERS = 12

@@ -10,8 +10,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from companies.links import is_web_url
-from funding.formatting import format_date_at_precision, format_money, format_usd
 from funding.models import Stage
+from web.formatting import format_date_at_precision, format_money, format_usd
 
 register = template.Library()
 _STAGE_LABELS = dict(Stage.choices)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ("api", "companies", "config", "funding")
+APPS = ("api", "companies", "config", "funding", "web")
 MAX_LINES = 450
 
 
@@ -47,3 +47,24 @@ def test_rounds_are_written_by_the_services_only(path: Path) -> None:
     )
     code = re.sub(r'"""[\s\S]*?"""', "", code)  # docstrings may name what they avoid
     assert WRITES.findall(code) == []
+
+
+DATA_LAYER = ("models", "services", "selectors", "imports", "importers", "news")
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_data_layer_never_imports_web_code(path: Path) -> None:
+    """Models, services, selectors and imports return data; views, the API and the shared
+    web module (`web/`) sit on top of them, never under."""
+    relative = path.relative_to(ROOT)
+    if relative.parts[0] not in {"companies", "funding"}:
+        return
+    if not any(part.removesuffix(".py") in DATA_LAYER for part in relative.parts[1:]):
+        return
+    code = path.read_text()
+    assert not re.findall(
+        r"^\s*(?:from|import) (?:web|funding\.views|companies\.views|"
+        r"funding\.tables|funding\.api|companies\.api)\b",
+        code,
+        re.M,
+    )

@@ -15,8 +15,8 @@ from decimal import Decimal
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from funding.formatting import compact_number, format_usd
 from funding.valuations import valuation_change
+from web.formatting import compact_number, format_usd
 
 # Plot geometry (viewBox units; the SVG scales to its container).
 WIDTH = 720

@@ -6,7 +6,7 @@ import re
 from datetime import date
 from decimal import Decimal
 
-from funding.charts import (
+from web.charts import (
     Bar,
     ValuationPoint,
     bar_chart,
