@@ -29,11 +29,12 @@ import psycopg
 
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
+# The columns in the round record's order (funding/record.py): id, the company's slug
+# and name, then one column per record key (the investors and sources as JSON).
 _ROUNDS_SQL = """
 SELECT r.id, c.slug, c.name, r.stage, r.announced_on, r.announced_on_precision, r.amount,
        r.currency, r.amount_usd, r.usd_basis, r.pre_money_valuation, r.post_money_valuation,
-       r.pre_money_valuation_usd, r.post_money_valuation_usd, r.status, r.notes, r.created_at,
-       r.updated_at,
+       r.pre_money_valuation_usd, r.post_money_valuation_usd, r.status,
        (SELECT coalesce(json_agg(json_build_object('slug', i.slug, 'name', i.name,
                                                    'is_lead', p.is_lead)
                                  ORDER BY p.is_lead DESC, i.name), '[]')
@@ -43,12 +44,16 @@ SELECT r.id, c.slug, c.name, r.stage, r.announced_on, r.announced_on_precision, 
                                                    'publisher', s.publisher,
                                                    'published_on', s.published_on)
                                  ORDER BY s.published_on NULLS LAST, s.id), '[]')
-          FROM funding_source s WHERE s.round_id = r.id)
+          FROM funding_source s WHERE s.round_id = r.id),
+       r.notes, r.created_at, r.updated_at
   FROM funding_fundinground r JOIN companies_company c ON c.id = r.company_id
  ORDER BY r.announced_on DESC, r.id DESC
  LIMIT %s
 """
-_FIELDS = (
+#: The keys of a round, in order: the columns after the company's slug and name.
+RECORD_KEYS = (
+    "id",
+    "company",
     "stage",
     "announced_on",
     "announced_on_precision",
@@ -61,10 +66,14 @@ _FIELDS = (
     "pre_money_valuation_usd",
     "post_money_valuation_usd",
     "status",
+    "investors",
+    "sources",
     "notes",
     "created_at",
     "updated_at",
 )
+_SCALARS = RECORD_KEYS[2:]  # after id and company, which take columns 0 to 2
+_INVESTORS = 3 + _SCALARS.index("investors")
 _COUNT_SQL = "SELECT count(*) FROM funding_fundinground"
 
 _connection: psycopg.Connection[Any] | None = None
@@ -117,9 +126,7 @@ def api_rounds(environ: dict[str, Any]) -> bytes:
         {
             "id": row[0],
             "company": {"slug": row[1], "name": row[2]},
-            **{field: _plain(value) for field, value in zip(_FIELDS, row[3:18], strict=True)},
-            "investors": row[18],
-            "sources": row[19],
+            **{key: _plain(value) for key, value in zip(_SCALARS, row[3:], strict=True)},
         }
         for row in rows[:size]
     ]
@@ -158,7 +165,7 @@ def html_rounds(environ: dict[str, Any]) -> bytes:
         investors = ", ".join(
             f'<a href="/investors/{html.escape(i["slug"])}/">{html.escape(i["name"])}</a>'
             + (' <span class="tag">lead</span>' if i["is_lead"] else "")
-            for i in row[18]
+            for i in row[_INVESTORS]
         )
         out.append(
             f'<tr><td><a href="/rounds/{row[0]}/">{row[4]:%d %b %Y}</a></td>'

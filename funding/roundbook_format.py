@@ -13,9 +13,10 @@ escaped, so a negative figure cannot occur (amounts are ≥ 0).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -25,65 +26,16 @@ from django.db.models.expressions import RawSQL
 
 from companies.models import Investor
 from funding.models import FundingRound, Participation, Source
+from funding.record import CSV_COLUMNS, ROUND_RECORD, VALUES_PATHS, Kind, RecordField
 
 if TYPE_CHECKING:
     from django.db.backends.base.base import BaseDatabaseWrapper
     from django.db.models.sql.compiler import SQLCompiler, _AsSqlType
 
-CSV_COLUMNS = [
-    "id",
-    "company",
-    "company_name",
-    "stage",
-    "announced_on",
-    "announced_on_precision",
-    "amount",
-    "currency",
-    "amount_usd",
-    "usd_basis",
-    "pre_money_valuation",
-    "post_money_valuation",
-    "pre_money_valuation_usd",
-    "post_money_valuation_usd",
-    "status",
-    "lead_investors",
-    "other_investors",
-    "source_urls",
-    "notes",
-    "created_at",
-    "updated_at",
-]
 LIST_SEPARATOR = "; "
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-_ROUND_FIELDS = [
-    "id",
-    "company__slug",
-    "company__name",
-    "stage",
-    "announced_on",
-    "announced_on_precision",
-    "amount",
-    "currency",
-    "amount_usd",
-    "usd_basis",
-    "pre_money_valuation",
-    "post_money_valuation",
-    "pre_money_valuation_usd",
-    "post_money_valuation_usd",
-    "status",
-    "notes",
-    "created_at",
-    "updated_at",
-]
-_MONEY = {
-    "amount",
-    "amount_usd",
-    "pre_money_valuation",
-    "post_money_valuation",
-    "pre_money_valuation_usd",
-    "post_money_valuation_usd",
-}
+# Cells written plainly, never formula-escaped: numbers (amounts are ≥ 0, ids > 0).
+_NUMERIC = {f.name for f in ROUND_RECORD if f.kind in (Kind.MONEY, Kind.INTEGER)}
 
 
 def _money(value: Decimal | None) -> str | None:
@@ -153,7 +105,7 @@ _SOURCES_JSON = _JSONList(
 
 def round_rows(rounds: QuerySet[FundingRound]) -> QuerySet[FundingRound, dict[str, Any]]:
     """`rounds` as `.values()` rows with their investors and sources: one query."""
-    return rounds.values(*_ROUND_FIELDS, investors_json=_INVESTORS_JSON, sources_json=_SOURCES_JSON)
+    return rounds.values(*VALUES_PATHS, investors_json=_INVESTORS_JSON, sources_json=_SOURCES_JSON)
 
 
 def round_records(
@@ -179,39 +131,58 @@ def _row_sources(row: dict[str, Any]) -> list[list[Any]]:
     return sources
 
 
+def _company(row: dict[str, Any]) -> dict[str, Any]:
+    return {"slug": row["company__slug"], "name": row["company__name"]}
+
+
+def _investors(row: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"slug": slug, "name": name, "is_lead": bool(is_lead)}
+        for slug, name, is_lead in row_investors(row)
+    ]
+
+
+def _sources(row: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"url": url, "title": title, "publisher": publisher, "published_on": published_on}
+        for url, title, publisher, published_on, _ in _row_sources(row)
+    ]
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+_NESTED: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "company": _company,
+    "investors": _investors,
+    "sources": _sources,
+}
+_WRITE: dict[Kind, Callable[[Any], Any]] = {
+    Kind.MONEY: _money,
+    Kind.DATE: _iso,
+    Kind.DATETIME: _iso,
+    Kind.BOOLEAN: bool,
+}
+
+
+def _reader(field: RecordField) -> Callable[[dict[str, Any]], Any]:
+    """What writes `field` of a record from a `round_rows()` row."""
+    if field.nested:
+        return _NESTED[field.name]
+    (path,) = field.paths
+    write = _WRITE.get(field.kind)
+    if write is None:
+        return itemgetter(path)
+    return lambda row: write(row[path])
+
+
+_READERS = [(field.name, _reader(field)) for field in ROUND_RECORD]
+
+
 def _records(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
     for row in rows:
-        investors = row_investors(row)
-        sources = _row_sources(row)
-        # Spelled out rather than looped over _ROUND_FIELDS: this runs for every row of
-        # every API page and export.
-        yield {
-            "id": row["id"],
-            "company": {"slug": row["company__slug"], "name": row["company__name"]},
-            "stage": row["stage"],
-            "announced_on": row["announced_on"].isoformat(),
-            "announced_on_precision": row["announced_on_precision"],
-            "amount": _money(row["amount"]),
-            "currency": row["currency"],
-            "amount_usd": _money(row["amount_usd"]),
-            "usd_basis": row["usd_basis"],
-            "pre_money_valuation": _money(row["pre_money_valuation"]),
-            "post_money_valuation": _money(row["post_money_valuation"]),
-            "pre_money_valuation_usd": _money(row["pre_money_valuation_usd"]),
-            "post_money_valuation_usd": _money(row["post_money_valuation_usd"]),
-            "status": row["status"],
-            "notes": row["notes"],
-            "created_at": row["created_at"].isoformat(),
-            "updated_at": row["updated_at"].isoformat(),
-            "investors": [
-                {"slug": slug, "name": name, "is_lead": bool(is_lead)}
-                for slug, name, is_lead in investors
-            ],
-            "sources": [
-                {"url": url, "title": title, "publisher": publisher, "published_on": published_on}
-                for url, title, publisher, published_on, _ in sources
-            ],
-        }
+        yield {name: read(row) for name, read in _READERS}
 
 
 def csv_escape(cell: str) -> str:
@@ -244,7 +215,7 @@ def csv_row(record: dict[str, Any]) -> list[str]:
     for column in CSV_COLUMNS:
         value = flat.get(column)
         text = "" if value is None else str(value)
-        cells.append(text if column in _MONEY or column == "id" else csv_escape(text))
+        cells.append(text if column in _NUMERIC else csv_escape(text))
     return cells
 
 

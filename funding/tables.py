@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.http import RFC3986_SUBDELIMS
 
 from funding.models import Stage
+from funding.record import RECORD_FIELDS
 from funding.roundbook_format import row_investors
 from web.formatting import format_date_at_precision, format_money, format_usd
 
@@ -69,12 +70,22 @@ class _Path:
         return f"{self.before}{quote(str(value), safe=RFC3986_SUBDELIMS + '/~:@')}{self.after}"
 
 
-def round_table(rows: Iterable[dict[str, Any]]) -> list[RoundRow]:
+#: The round record's fields the tables show, in order; headers are the record's labels.
+COLUMNS = ("announced_on", "company", "stage", "amount", "post_money_valuation", "investors")
+
+
+class RoundTable(list[RoundRow]):
+    """A table's rows, with its column headers by record field name."""
+
+    headers = {name: RECORD_FIELDS[name].label for name in COLUMNS}
+
+
+def round_table(rows: Iterable[dict[str, Any]]) -> RoundTable:
     """Table rows of `round_rows()` rows, in their order. No query."""
     round_path = _Path("funding:detail")
     company_path = _Path("companies:detail")
     investor_path = _Path("companies:investor")
-    return [
+    return RoundTable(
         RoundRow(
             url=round_path(row["id"]),
             date=format_date_at_precision(row["announced_on"], row["announced_on_precision"]),
@@ -91,4 +102,4 @@ def round_table(rows: Iterable[dict[str, Any]]) -> list[RoundRow]:
             ],
         )
         for row in rows
-    ]
+    )

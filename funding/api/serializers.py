@@ -4,6 +4,7 @@ check the shape of writes. Rules about rounds live in `funding.services`."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from drf_spectacular.utils import extend_schema_serializer
@@ -11,7 +12,8 @@ from rest_framework import serializers
 
 from api.fields import EventDateField, SlugField, TextField, WebURLField, WholeItemSerializer
 from companies.models import Company, Investor
-from funding.models import CURRENCY_CODES, DatePrecision, RoundStatus, Stage, UsdBasis
+from funding.models import CURRENCY_CODES, DatePrecision, RoundStatus, Stage
+from funding.record import ROUND_RECORD, Kind, RecordField
 
 
 def money_field(**kwargs: Any) -> serializers.DecimalField:
@@ -39,31 +41,48 @@ class SourceSerializer(WholeItemSerializer):
     published_on = EventDateField(allow_null=True, default=None)
 
 
+_PLAIN_FIELDS: dict[Kind, type[serializers.Field[Any, Any, Any, Any]]] = {
+    Kind.INTEGER: serializers.IntegerField,
+    Kind.BOOLEAN: serializers.BooleanField,
+    Kind.DATE: serializers.DateField,
+    Kind.DATETIME: serializers.DateTimeField,
+}
+
+
+def _record_field(field: RecordField) -> serializers.Field[Any, Any, Any, Any]:
+    """The read field of one entry of the round record: its type from the model field."""
+    kwargs: dict[str, Any] = {"help_text": field.help_text} if field.help_text else {}
+    model_field = field.model_field
+    if field.kind is Kind.MONEY:
+        return money_field(**kwargs)
+    if field.kind is Kind.CHOICE:
+        return serializers.ChoiceField(
+            choices=model_field.choices or [], allow_blank=model_field.blank, **kwargs
+        )
+    if field.kind is Kind.TEXT:
+        return serializers.CharField(
+            allow_blank=model_field.blank, allow_null=model_field.null, **kwargs
+        )
+    return _PLAIN_FIELDS[field.kind](allow_null=model_field.null, **kwargs)
+
+
+_NESTED: dict[str, Callable[[], serializers.Field[Any, Any, Any, Any]]] = {
+    "company": NamedRefSerializer,
+    "investors": lambda: RoundInvestorSerializer(many=True, help_text="Leads first."),
+    "sources": lambda: SourceSerializer(many=True),
+}
+
+
 class RoundSerializer(serializers.Serializer[Any]):
     """A funding round. Money is a decimal string in `currency` (the `_usd` fields in US
     dollars); null means undisclosed."""
 
-    id = serializers.IntegerField()
-    company = NamedRefSerializer()
-    stage = serializers.ChoiceField(choices=Stage.choices)
-    announced_on = serializers.DateField()
-    announced_on_precision = serializers.ChoiceField(choices=DatePrecision.choices)
-    amount = money_field()
-    currency = serializers.CharField(help_text="ISO 4217; empty when no amount is known.")
-    amount_usd = money_field()
-    usd_basis = serializers.ChoiceField(
-        choices=UsdBasis.choices, help_text="Where the USD figures come from."
-    )
-    pre_money_valuation = money_field()
-    post_money_valuation = money_field()
-    pre_money_valuation_usd = money_field()
-    post_money_valuation_usd = money_field()
-    status = serializers.ChoiceField(choices=RoundStatus.choices)
-    notes = serializers.CharField(allow_blank=True)
-    investors = RoundInvestorSerializer(many=True, help_text="Leads first.")
-    sources = SourceSerializer(many=True)
-    created_at = serializers.DateTimeField()
-    updated_at = serializers.DateTimeField()
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # The fields of `funding.record.ROUND_RECORD`, in its order.
+        return {
+            field.name: _NESTED[field.name]() if field.nested else _record_field(field)
+            for field in ROUND_RECORD
+        }
 
 
 # --- Writes ---------------------------------------------------------------------

@@ -35,7 +35,8 @@ from funding.importers.base import (
     web_url_cell,
 )
 from funding.models import DatePrecision, RoundStatus, Stage, UsdBasis
-from funding.roundbook_format import CSV_COLUMNS, LIST_SEPARATOR, csv_unescape
+from funding.record import CSV_COLUMNS
+from funding.roundbook_format import LIST_SEPARATOR, csv_unescape
 
 CSV_REQUIRED = {"company", "company_name", "stage", "announced_on", "amount", "currency"}
 _MONEY_FIELDS = ("amount", "pre_money_valuation", "post_money_valuation")

@@ -15,7 +15,7 @@ from django.db import connection
 from django.test import Client
 
 from funding.models import FundingRound
-from funding.roundbook_format import CSV_COLUMNS
+from funding.record import CSV_COLUMNS
 from tests.factories import CompanyFactory, RoundFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("demo_data")]

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from django.test import Client
 
-from funding.roundbook_format import CSV_COLUMNS
+from funding.record import CSV_COLUMNS
 from tests.factories import CompanyFactory, RoundFactory, rounds_with_investors
 from tests.pages import queries_with_10_and_100_rounds
 

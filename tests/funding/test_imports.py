@@ -40,7 +40,7 @@ from funding.models import (
     Participation,
     RoundKey,
 )
-from funding.roundbook_format import CSV_COLUMNS
+from funding.record import CSV_COLUMNS
 from funding.tasks import (
     IMPORT_GC_THRESHOLD,
     fewer_collections,

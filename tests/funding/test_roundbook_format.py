@@ -10,7 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from funding.models import FundingRound
-from funding.roundbook_format import CSV_COLUMNS, csv_escape, csv_row, csv_unescape, round_records
+from funding.record import CSV_COLUMNS
+from funding.roundbook_format import csv_escape, csv_row, csv_unescape, round_records
 from funding.services import ParticipationSpec, SourceSpec
 from tests.factories import CompanyFactory, InvestorFactory, RoundFactory
 

@@ -11,7 +11,7 @@ from django.core.management import call_command
 
 from companies.models import Company, Investor
 from funding.models import ImportRun
-from funding.roundbook_format import CSV_COLUMNS
+from funding.record import CSV_COLUMNS
 from tests.funding.importers.corpus.build import (
     CORPUS,
     HERE,
@@ -32,7 +32,8 @@ def run_import(path: Path) -> str:
 
 
 def test_the_committed_corpus_is_what_its_script_writes() -> None:
-    assert ROUNDBOOK_COLUMNS == CSV_COLUMNS
+    # Every column of the corpus's roundbook CSVs is one the format writes, in its order.
+    assert [c for c in CSV_COLUMNS if c in ROUNDBOOK_COLUMNS] == ROUNDBOOK_COLUMNS
     for item in CORPUS:
         for path, content in written(item).items():
             assert path.read_bytes() == content, f"run python -m {__package__}.corpus.build"
