@@ -189,6 +189,9 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's, keeping triggers when a migration rebuilds a table (config/sqlite).
+    DATABASES["default"]["ENGINE"] = "config.sqlite"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Options are set here, not in DATABASE_URL: django-environ passes URL
     # query values through as strings ("false" would be truthy).

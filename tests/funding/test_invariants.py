@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
 
 from companies.services import investor_update
 from funding.models import FundingRound, Participation
@@ -158,3 +158,28 @@ class TestACompanyCannotInvestInItself:
         with pytest.raises(ValidationError) as error:
             funding_round.full_clean()
         assert "cannot invest in itself" in error.value.message_dict["company"][0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_field_added_to_the_rounds_table_keeps_the_self_investment_triggers() -> None:
+    """Adding a field is what the round record asks for (funding/record.py). On SQLite,
+    Django rebuilds the table to add it, and a rebuild used to fail on the participation
+    trigger that names the table ("no such table: main.funding_fundinground"), or drop
+    the table's own triggers."""
+    field = models.BooleanField(default=False, db_default=False)  # rows made without it
+    field.set_attributes_from_name("is_extension")
+    field.model = FundingRound  # what the schema editor reads; the model class is unchanged
+    with connection.schema_editor() as editor:
+        editor.add_field(FundingRound, field)
+    try:
+        company = CompanyFactory.create(name="Alibaba Group")
+        investor = InvestorFactory.create(name="Alibaba Investments", company=company)
+        own = RoundFactory.create(company=company)
+        assert_database_rejects(lambda: Participation.objects.create(round=own, investor=investor))
+        other = RoundFactory.create()
+        Participation.objects.create(round=other, investor=investor)
+        other.company = company
+        assert_database_rejects(other.save)
+    finally:
+        with connection.schema_editor() as editor:
+            editor.remove_field(FundingRound, field)

@@ -14,6 +14,7 @@ from funding.models import FundingRound
 from funding.record import CSV_COLUMNS, RECORD_KEYS, ROUND_RECORD, Kind
 from funding.roundbook_format import csv_rows, round_records
 from funding.tables import RoundTable
+from tests.funding.test_api import csv_text
 
 
 def test_every_scalar_field_is_a_model_field_of_a_known_kind() -> None:
@@ -41,7 +42,7 @@ def test_records_csv_and_schema_follow_the_declaration(demo_data: None, client: 
     assert len(rows) == len(records)
 
     api = client.get("/api/v1/rounds/?format=csv&page_size=5")
-    assert next(csv.reader(io.StringIO(b"".join(api.streaming_content).decode()))) == CSV_COLUMNS
+    assert next(csv.reader(io.StringIO(csv_text(api)))) == CSV_COLUMNS
     schema = client.get("/api/schema/?format=json").json()
     assert tuple(schema["components"]["schemas"]["Round"]["properties"]) == RECORD_KEYS
 
