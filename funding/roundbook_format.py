@@ -162,7 +162,6 @@ _WRITE: dict[Kind, Callable[[Any], Any]] = {
     Kind.MONEY: _money,
     Kind.DATE: _iso,
     Kind.DATETIME: _iso,
-    Kind.BOOLEAN: bool,
 }
 
 
