@@ -68,3 +68,24 @@ def test_the_data_layer_never_imports_web_code(path: Path) -> None:
         code,
         re.M,
     )
+
+
+def test_no_app_imports_another_apps_views_tables_or_round_filters() -> None:
+    """Only `config/urls.py` routes to views. The company and investor pages have their
+    own filters (`companies/filters.py`); the round filters build on those, never the
+    other way round."""
+    found = []
+    for path in _modules():
+        relative = path.relative_to(ROOT)
+        if relative == Path("config/urls.py"):
+            continue
+        code = path.read_text()
+        for other in ("companies", "funding"):
+            if relative.parts[0] == other:
+                continue
+            modules = "views|tables" + ("|filters" if other == "funding" else "")
+            pattern = rf"^\s*(?:from|import) {other}\.(?:{modules})\b|^\s*from {other} import"
+            pattern += rf" (?:{modules})\b"
+            if re.search(pattern, code, re.M):
+                found.append(str(relative))
+    assert found == []
