@@ -18,7 +18,7 @@ Django; `tests/bench/test_raw_app.py` checks it serves them in this order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from functools import cached_property
 
@@ -59,7 +59,7 @@ class RecordField:
     csv_columns: tuple[str, ...]
     help_text: str = ""
     nested: bool = False
-    label_override: str = field(default="", repr=False)
+    label_override: str = ""
 
     @cached_property
     def model_field(self) -> models.Field[object, object]:
@@ -78,8 +78,10 @@ class RecordField:
     @property
     def label(self) -> str:
         """The column header pages show."""
-        if self.label_override or self.nested:
-            return self.label_override or self.name.capitalize()
+        if self.label_override:
+            return self.label_override
+        if self.nested:
+            return self.name.capitalize()
         return str(self.model_field.verbose_name).capitalize()
 
 

@@ -22,7 +22,7 @@ from funding.services.money import RateCache
 from funding.services.rounds import (
     ParticipationSpec,
     SourceSpec,
-    _check_unique_investors,
+    check_unique_investors,
     round_prepare,
 )
 from funding.versions import rounds_changed
@@ -45,7 +45,7 @@ def round_draft_prepare(*, draft: RoundDraft, rates: RateCache | None = None) ->
     company and investors come from the database); ValidationError when invalid.
     """
     round_prepare(funding_round=draft.funding_round, relations_checked=True, rates=rates)
-    _check_unique_investors(draft.investors)
+    check_unique_investors(draft.investors)
     participation_amount = Participation._meta.get_field("amount")
     for spec in draft.investors:
         # What Participation.full_clean checks, without building one per investor.
@@ -115,9 +115,8 @@ class PlannedWrites:
     changed: dict[int, FundingRound] = field(default_factory=dict)  # rounds whose fields change
     # (round, investor) -> (lead, amount) that existing rounds gain or change
     participations: dict[tuple[int, int], tuple[bool, Decimal | None]] = field(default_factory=dict)
-    sources: dict[int, dict[str, SourceSpec]] = field(
-        default_factory=dict
-    )  # round -> url -> source
+    # round -> url -> source, for the sources existing rounds gain or change
+    sources: dict[int, dict[str, SourceSpec]] = field(default_factory=dict)
     new_keys: dict[str, int] = field(default_factory=dict)  # key -> existing round it now names
 
 

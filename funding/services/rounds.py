@@ -136,7 +136,7 @@ def round_save(*, funding_round: FundingRound) -> FundingRound:
     return funding_round
 
 
-def _check_unique_investors(investors: Sequence[ParticipationSpec]) -> None:
+def check_unique_investors(investors: Sequence[ParticipationSpec]) -> None:
     seen: set[int] = set()
     for spec in investors:
         if spec.investor.pk in seen:
@@ -150,7 +150,7 @@ def round_set_participations(
     *, funding_round: FundingRound, investors: Sequence[ParticipationSpec]
 ) -> None:
     """Make the round's investors exactly `investors`; unchanged rows (and history) are kept."""
-    _check_unique_investors(investors)
+    check_unique_investors(investors)
     rounds_changed()
     seen = {spec.investor.pk for spec in investors}
     existing = {p.investor_id: p for p in funding_round.participations.all()}
